@@ -1,0 +1,45 @@
+/**
+ * Pinned container images and upstream artifacts. Every entry names where its version came from,
+ * so an upgrade is one reviewed change here. Stack config may override the image tags.
+ */
+
+export interface ImageVersions {
+  /** Traefik Proxy, the API gateway. */
+  readonly traefik: string;
+  /** Ory Kratos, the identity provider. */
+  readonly kratos: string;
+  /** Ory's reference self-service UI for Kratos (login, registration, recovery, settings). */
+  readonly kratosSelfServiceUi: string;
+  /** Ory Oathkeeper, the decision API behind Traefik's forwardAuth. */
+  readonly oathkeeper: string;
+  /** Postgres for Kratos when the platform runs the database in the cluster. */
+  readonly postgres: string;
+  /** Mail catcher that receives Kratos's courier mail on development stacks. */
+  readonly mailCatcher: string;
+  /** Static file server for the sample single-page app. */
+  readonly staticSite: string;
+  /** Sample API that echoes request headers, so the forwarded ID token is visible. */
+  readonly echoApi: string;
+}
+
+export const defaultImages: ImageVersions = {
+  // Traefik v3.7.11, the current v3.7 patch release. Its CRDs are applied from the same tag, see
+  // traefikCrdUrl below.
+  traefik: "docker.io/library/traefik:v3.7.11",
+  // Kratos and Oathkeeper v26.2.0, the release whose config schemas the tests validate against.
+  kratos: "docker.io/oryd/kratos:v26.2.0",
+  kratosSelfServiceUi: "docker.io/oryd/kratos-selfservice-ui-node:v26.2.0",
+  oathkeeper: "docker.io/oryd/oathkeeper:v26.2.0",
+  postgres: "docker.io/library/postgres:17.6-alpine",
+  mailCatcher: "docker.io/axllent/mailpit:v1.27.7",
+  staticSite: "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+  echoApi: "docker.io/traefik/whoami:v1.11.0",
+};
+
+/** Tag of the Traefik release whose CustomResourceDefinitions the cluster gets. */
+export const traefikCrdRelease = "v3.7.11";
+
+/** Upstream URL of Traefik's CRD bundle for {@link traefikCrdRelease}, applied as is. */
+export const traefikCrdUrl =
+  `https://raw.githubusercontent.com/traefik/traefik/${traefikCrdRelease}` +
+  "/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml";

@@ -1,0 +1,75 @@
+import * as crypto from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+
+/**
+ * Pod template annotation that carries a hash of every config file, rule file and key the pod
+ * reads. A change to any of them changes the template, so Kubernetes rolls the pods.
+ */
+export const configHashAnnotation = "apigw.dev/config-hash";
+
+/**
+ * Builds the container security context every workload here uses: non-root, no privilege
+ * escalation, no capabilities and a read-only root filesystem.
+ *
+ * Pass `readOnlyRootFilesystem: false` only for an image that cannot run otherwise, and say why
+ * at the call site.
+ */
+export function restrictedContainerSecurityContext(options?: {
+  readOnlyRootFilesystem?: boolean;
+}): ContainerSecurityContext {
+  return {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: options?.readOnlyRootFilesystem ?? true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/**
+ * Builds a pod security context that runs every container as the given user and group.
+ *
+ * `fsGroup` makes mounted volumes writable for that group, which Postgres needs for its data.
+ */
+export function restrictedPodSecurityContext(userId: number, groupId: number = userId): PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: userId,
+    runAsGroup: groupId,
+    fsGroup: groupId,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Builds requests and limits from CPU in millicores and memory in MiB. */
+export function resourceRequirements(cpuMillicores: number, memoryMiB: number, cpuLimitMillicores?: number): ResourceRequirements {
+  return {
+    requests: { cpu: `${cpuMillicores}m`, memory: `${memoryMiB}Mi` },
+    // Memory limit equals the request so a node never overcommits memory for these pods.
+    limits: { cpu: `${cpuLimitMillicores ?? cpuMillicores * 4}m`, memory: `${memoryMiB}Mi` },
+  };
+}
+
+/**
+ * Hashes the given contents with SHA-256 for {@link configHashAnnotation}.
+ *
+ * The result is not marked secret even when an input is, so a preview shows which pods roll.
+ * Every secret hashed here is a generated key or a random password of at least 32 characters,
+ * which a SHA-256 digest does not reveal.
+ */
+export function configHash(...contents: pulumi.Input<string>[]): pulumi.Output<string> {
+  const digest = pulumi.all(contents).apply((values) => {
+    const hash = crypto.createHash("sha256");
+    for (const value of values) {
+      hash.update(value);
+      hash.update("\0");
+    }
+    return hash.digest("hex");
+  });
+  return pulumi.unsecret(digest);
+}
