@@ -1,3 +1,4 @@
+import { fakeAwsCallResult, fakeAwsOutputs } from "./aws";
 import { fakeRandomOutputs } from "./random";
 import { fakeTlsOutputs } from "./tls";
 
@@ -9,19 +10,29 @@ type Outputs = Record<string, unknown>;
  * their inputs.
  */
 export async function fakeOutputs(type: string, name: string, inputs: Record<string, any>): Promise<Outputs> {
-  if (type.startsWith("tls:")) {
-    return fakeTlsOutputs(type, name, inputs);
+  const packageName = type.split(":")[0];
+  switch (packageName) {
+    case "tls":
+      return fakeTlsOutputs(type, name, inputs);
+    case "random":
+      return fakeRandomOutputs(type, inputs);
+    case "aws":
+    case "eks":
+    case "awsx":
+      return fakeAwsOutputs(type, name, inputs);
+    default:
+      return {};
   }
-  if (type.startsWith("random:")) {
-    return fakeRandomOutputs(type, inputs);
-  }
-  return {};
 }
 
 /** Returns the result of a provider function, or undefined when no fake exists for the token. */
 export function fakeCallResult(token: string, inputs: Record<string, any>): Outputs | undefined {
-  void inputs;
-  switch (token) {
+  const packageName = token.split(":")[0];
+  switch (packageName) {
+    case "aws":
+    case "eks":
+    case "awsx":
+      return fakeAwsCallResult(token, inputs);
     default:
       return undefined;
   }
