@@ -8,14 +8,11 @@ import { z } from "zod";
 import { findRouteProblems, isHostname, type Route } from "../components/routes";
 import { defaultImages, type ImageVersions } from "../components/versions";
 import { builtInRoutes } from "./builtin-routes";
+import { defaultKindNodeImage, type KindSettings } from "./kind";
 import { parseRoute, parseStaff, type StaffEntry } from "./route-syntax";
 
 export type PlatformName = "kind" | "eks";
 
-/** Settings for the kind platform. */
-export type KindSettings =
-  | { readonly mode: "create"; readonly clusterName: string; readonly nodeImage: string }
-  | { readonly mode: "existing"; readonly kubeconfigContext: string };
 
 /** Validated stack config, with defaults applied. */
 export interface StackConfig {
@@ -63,9 +60,6 @@ export const imageConfigKeys: Record<string, keyof ImageVersions> = {
   echoApiImage: "echoApi",
 };
 
-// TODO: pin the digest from the kind release notes; kind only guarantees a node image built for
-// its own release when the digest is given.
-export const defaultKindNodeImage = "docker.io/kindest/node:v1.34.0";
 
 // An image reference pinned by tag or digest. `latest` and untagged names are rejected because
 // they make two deployments of one commit differ.
