@@ -32,7 +32,11 @@ export const defaultImages: ImageVersions = {
   oathkeeper: "docker.io/oryd/oathkeeper:v26.2.0",
   postgres: "docker.io/library/postgres:17.6-alpine",
   mailCatcher: "docker.io/axllent/mailpit:v1.27.7",
+  // nginx 1.28.0 from the stable branch of nginx/docker-nginx-unprivileged. SampleApps ships its own
+  // nginx.conf, so the image's default config does not matter.
   staticSite: "docker.io/nginxinc/nginx-unprivileged:1.28.0-alpine",
+  // traefik/whoami v1.11.0, a release tag of traefik/whoami. SampleApps relies on its --port flag and
+  // its /health endpoint (app.go).
   echoApi: "docker.io/traefik/whoami:v1.11.0",
 };
 
