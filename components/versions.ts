@@ -23,9 +23,10 @@ export interface ImageVersions {
 }
 
 export const defaultImages: ImageVersions = {
-  // Traefik v3.7.11, the current v3.7 patch release. Its CRDs are applied from the same tag, see
-  // traefikCrdUrl below.
-  traefik: "docker.io/library/traefik:v3.7.11",
+  // Traefik v3.7.13, the newest v3.7 patch release in Traefik's release notes. The Gateway needs at
+  // least v3.7.12 for the aliasHeadersStrategy entry point option. Its CRDs are applied from the
+  // same tag, see traefikCrdUrl below.
+  traefik: "docker.io/library/traefik:v3.7.13",
   // Kratos and Oathkeeper v26.2.0, the release whose config schemas the tests validate against.
   kratos: "docker.io/oryd/kratos:v26.2.0",
   kratosSelfServiceUi: "docker.io/oryd/kratos-selfservice-ui-node:v26.2.0",
@@ -41,7 +42,7 @@ export const defaultImages: ImageVersions = {
 };
 
 /** Tag of the Traefik release whose CustomResourceDefinitions the cluster gets. */
-export const traefikCrdRelease = "v3.7.11";
+export const traefikCrdRelease = "v3.7.13";
 
 /** Upstream URL of Traefik's CRD bundle for {@link traefikCrdRelease}, applied as is. */
 export const traefikCrdUrl =
