@@ -1,0 +1,343 @@
+/**
+ * Settings of the EKS platform, from the stack config object `apigw:eks`, and the checks that
+ * span more than one field.
+ */
+import { z } from "zod";
+
+/**
+ * Kubernetes minor version of new clusters.
+ *
+ * Amazon EKS released 1.35 on 28 January 2026 and keeps it in standard support until 27 March 2027
+ * (EKS release calendar, docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html, as
+ * listed by endoflife.date/amazon-eks). After that date EKS bills extended support per cluster
+ * hour, so raise this before then.
+ */
+export const defaultKubernetesVersion = "1.35";
+
+/**
+ * Default node instance type: x86_64, 2 vCPUs and 8 GiB.
+ *
+ * Graviton (arm64) would be cheaper, but not every image this program deploys publishes arm64.
+ * Traefik, Kratos, Oathkeeper, Mailpit, nginx-unprivileged, whoami, cert-manager and the AWS Load
+ * Balancer Controller do. oryd/kratos-selfservice-ui-node did not: its request for arm64 images
+ * (ory/kratos-selfservice-ui-node issue 331) was answered by a pull request that was still open.
+ */
+export const defaultInstanceType = "m7i.large";
+
+/** Let's Encrypt's production ACME directory. */
+export const letsEncryptProductionServer = "https://acme-v02.api.letsencrypt.org/directory";
+/** Let's Encrypt's staging ACME directory, for trying the setup without its rate limits. */
+export const letsEncryptStagingServer = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/**
+ * Secret config keys that hold a provided certificate and its key when `tls.mode` is `provided`.
+ * stacks/config.ts reads them with `getSecret` and hands them to `createEksPlatform`.
+ */
+export const providedCertificateConfigKeys = {
+  certificate: "publicTlsCertificate",
+  privateKey: "publicTlsPrivateKey",
+} as const;
+
+// Family (generation digit, optional attribute letters and an optional suffix such as -flex) and
+// size, as in m7g.large, c7gn.2xlarge, m7i-flex.xlarge or m7g.metal.
+const instanceTypePattern = /^[a-z]+[0-9]+[a-z0-9]*(-[a-z0-9]+)?\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
+// Graviton families carry a "g" among the attribute letters after the generation: m7g, c7gn, t4g.
+const gravitonPattern = /^[a-z]+[0-9]+[a-z]*g/;
+const rdsInstanceClassPattern = /^db\.[a-z0-9]+(-[a-z0-9]+)?\.[a-z0-9]+$/;
+const kubernetesVersionPattern = /^1\.[0-9]{2}$/;
+const domainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
+const iamRoleArnPattern = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
+
+/** The `pulumi config set --path` command that sets one field of `apigw:eks`. */
+function setCommand(path: string, example: string | number | boolean): string {
+  return `Run: pulumi config set --path "eks.${path}" ${example}`;
+}
+
+const count = (path: string, example: number, minimum: number, maximum: number) =>
+  z
+    .number({ error: `must be a whole number. ${setCommand(path, example)}` })
+    .int({ error: `must be a whole number. ${setCommand(path, example)}` })
+    .min(minimum, { error: `must be at least ${minimum}. ${setCommand(path, example)}` })
+    .max(maximum, { error: `must be at most ${maximum}. ${setCommand(path, example)}` });
+
+const flag = (path: string, fallback: boolean) =>
+  z.boolean({ error: `must be true or false. ${setCommand(path, fallback)}` }).default(fallback);
+
+const nodesSchema = z
+  .strictObject({
+    instanceTypes: z
+      .array(
+        z.string().regex(instanceTypePattern, {
+          error: `must be an EC2 instance type such as m7i.large or m7g.large. ${setCommand("nodes.instanceTypes[0]", defaultInstanceType)}`,
+        }),
+        { error: `must be a list of EC2 instance types. ${setCommand("nodes.instanceTypes[0]", defaultInstanceType)}` },
+      )
+      .min(1, { error: `must list at least one instance type. ${setCommand("nodes.instanceTypes[0]", defaultInstanceType)}` })
+      .default([defaultInstanceType]),
+    minSize: count("nodes.minSize", 2, 1, 100).default(2),
+    desiredSize: count("nodes.desiredSize", 2, 1, 100).default(2),
+    maxSize: count("nodes.maxSize", 4, 1, 100).default(4),
+    diskSizeGiB: count("nodes.diskSizeGiB", 30, 20, 1000).default(30),
+  })
+  .default({ instanceTypes: [defaultInstanceType], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 30 });
+
+const networkSchema = z
+  .strictObject({
+    vpcCidr: z
+      .cidrv4({ error: `must be an IPv4 CIDR block such as 10.0.0.0/16. ${setCommand("network.vpcCidr", "10.0.0.0/16")}` })
+      .refine((cidr) => prefixLength(cidr) >= 16 && prefixLength(cidr) <= 20, {
+        error:
+          "must have a prefix length from /16 to /20, because every pod takes a VPC address and AWS allows no VPC larger than /16. " +
+          setCommand("network.vpcCidr", "10.0.0.0/16"),
+      })
+      .default("10.0.0.0/16"),
+    // Each availability zone gets one public and one private subnet.
+    availabilityZoneCount: count("network.availabilityZoneCount", 2, 2, 6).default(2),
+    natGateways: z
+      .enum(["single", "perZone"], {
+        error: `must be single (one NAT gateway, cheaper) or perZone (one per availability zone). ${setCommand("network.natGateways", "single")}`,
+      })
+      .default("single"),
+  })
+  .default({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" });
+
+const databaseSchema = z
+  .strictObject({
+    instanceClass: z
+      .string()
+      .regex(rdsInstanceClassPattern, {
+        error: `must be an RDS instance class such as db.t4g.micro or db.m7g.large. ${setCommand("database.instanceClass", "db.t4g.micro")}`,
+      })
+      .default("db.t4g.micro"),
+    // RDS accepts a major version and picks the newest minor one, because minor upgrades are on.
+    engineVersion: z
+      .string()
+      .regex(/^[0-9]{2}(\.[0-9]+)?$/, { error: `must be a PostgreSQL version such as 17 or 17.6. ${setCommand("database.engineVersion", 17)}` })
+      .default("17"),
+    allocatedStorageGiB: count("database.allocatedStorageGiB", 20, 20, 65536).default(20),
+    maxAllocatedStorageGiB: count("database.maxAllocatedStorageGiB", 100, 20, 65536).optional(),
+    multiAz: flag("database.multiAz", false),
+    backupRetentionDays: count("database.backupRetentionDays", 7, 1, 35).default(7),
+    deletionProtection: flag("database.deletionProtection", true),
+    finalSnapshot: flag("database.finalSnapshot", true),
+    protect: flag("database.protect", true),
+  })
+  .default({
+    instanceClass: "db.t4g.micro",
+    engineVersion: "17",
+    allocatedStorageGiB: 20,
+    multiAz: false,
+    backupRetentionDays: 7,
+    deletionProtection: true,
+    finalSnapshot: true,
+    protect: true,
+  });
+
+const letsEncryptSchema = z.strictObject({
+  mode: z.literal("letsencrypt"),
+  email: z.email({ error: `must be the email address Let's Encrypt writes to about expiring certificates. ${setCommand("tls.email", "ops@example.com")}` }),
+  acmeServer: z
+    .url({ protocol: /^https$/, error: `must be the https URL of an ACME directory. ${setCommand("tls.acmeServer", letsEncryptStagingServer)}` })
+    .default(letsEncryptProductionServer),
+});
+
+const providedSchema = z.strictObject({
+  mode: z.literal("provided"),
+});
+
+const tlsSchema = z.discriminatedUnion("mode", [letsEncryptSchema, providedSchema], {
+  error:
+    'must be an object whose mode is "letsencrypt" (cert-manager with DNS-01 in Route 53) or "provided" ' +
+    `(set the secret keys ${providedCertificateConfigKeys.certificate} and ${providedCertificateConfigKeys.privateKey}). ` +
+    setCommand("tls.mode", "letsencrypt"),
+});
+
+const hostedZoneSchema = z.strictObject({
+  name: z.string().regex(domainPattern, {
+    error: `must be the domain of a public Route 53 hosted zone, such as example.com. ${setCommand("hostedZone.name", "example.com")}`,
+  }),
+  id: z
+    .string()
+    .regex(hostedZoneIdPattern, { error: `must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ. ${setCommand("hostedZone.id", "Z0123456789ABCDEFGHIJ")}` })
+    .optional(),
+});
+
+/**
+ * Schema of the stack config object `apigw:eks`. A missing object means every default below.
+ *
+ * stacks/config.ts calls `eksSettingsSchema.safeParse(config.getObject("eks"))` and reports each
+ * issue with its path, then calls {@link eksSettingsProblems} for the checks across fields.
+ */
+export const eksSettingsSchema = z.preprocess(
+  (value) => value ?? {},
+  z.strictObject(
+    {
+      /** Turns on the checks in {@link eksSettingsProblems} that a stack serving real users needs. */
+      production: flag("production", false),
+      kubernetesVersion: z
+        .string({ error: `must be a string such as "${defaultKubernetesVersion}". ${setCommand("kubernetesVersion", defaultKubernetesVersion)}` })
+        .regex(kubernetesVersionPattern, {
+          error: `must be a Kubernetes minor version such as ${defaultKubernetesVersion}. ${setCommand("kubernetesVersion", defaultKubernetesVersion)}`,
+        })
+        .default(defaultKubernetesVersion),
+      /** IAM roles that get cluster admin besides the principal that creates the cluster. */
+      clusterAdminRoleArns: z
+        .array(
+          z.string().regex(iamRoleArnPattern, {
+            error: `must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins. ${setCommand("clusterAdminRoleArns[0]", "arn:aws:iam::123456789012:role/platform-admins")}`,
+          }),
+        )
+        .default([]),
+      nodes: nodesSchema,
+      network: networkSchema,
+      database: databaseSchema,
+      tls: tlsSchema,
+      hostedZone: hostedZoneSchema.optional(),
+      /** Whether to create Route 53 records for every host. Defaults to true when `hostedZone` is set. */
+      dnsRecords: z.boolean({ error: `must be true or false. ${setCommand("dnsRecords", true)}` }).optional(),
+      availability: z
+        .strictObject({
+          replicas: count("availability.replicas", 2, 2, 20).default(2),
+          gatewayMaxReplicas: count("availability.gatewayMaxReplicas", 6, 2, 50).default(6),
+        })
+        .default({ replicas: 2, gatewayMaxReplicas: 6 }),
+    },
+    { error: "must be an object. Write apigw:eks as a YAML mapping in Pulumi.<stack>.yaml" },
+  ),
+);
+
+/** Validated EKS settings with every default applied. */
+export type EksSettings = z.infer<typeof eksSettingsSchema>;
+
+/** Facts from the rest of the stack config that the cross-field checks need. */
+export interface EksSettingsContext {
+  /** Every public and admin hostname the stack serves. */
+  readonly hostnames: readonly string[];
+  /** Whether both secret keys of {@link providedCertificateConfigKeys} are set. */
+  readonly providedCertificateKeysSet: boolean;
+}
+
+/** Whether the stack creates Route 53 records, after the default that follows `hostedZone`. */
+export function wantsDnsRecords(settings: EksSettings): boolean {
+  return settings.dnsRecords ?? settings.hostedZone !== undefined;
+}
+
+/** Whether an instance type is a Graviton (arm64) type. */
+export function isGravitonInstanceType(instanceType: string): boolean {
+  return gravitonPattern.test(instanceType);
+}
+
+/**
+ * Checks the settings across fields and returns one message per problem, each starting with the
+ * config key and naming the fix. An empty list means the settings are consistent.
+ */
+export function eksSettingsProblems(settings: EksSettings, context: EksSettingsContext): string[] {
+  const problems: string[] = [];
+  const { nodes, network, database, tls, hostedZone } = settings;
+
+  if (nodes.minSize > nodes.desiredSize || nodes.desiredSize > nodes.maxSize) {
+    problems.push(
+      `apigw:eks.nodes: minSize ${nodes.minSize}, desiredSize ${nodes.desiredSize} and maxSize ${nodes.maxSize} must satisfy minSize <= desiredSize <= maxSize. ` +
+        "Change one of them",
+    );
+  }
+
+  // A managed node group runs one AMI, so its instance types must share one CPU architecture.
+  const architectures = new Set(nodes.instanceTypes.map((type) => (isGravitonInstanceType(type) ? "arm64" : "x86_64")));
+  if (architectures.size > 1) {
+    problems.push(
+      `apigw:eks.nodes.instanceTypes = ${JSON.stringify(nodes.instanceTypes)}: mixes Graviton (arm64) and x86_64 types, but one node group runs one architecture. ` +
+        "List types of one architecture only",
+    );
+  }
+
+  if (database.maxAllocatedStorageGiB !== undefined && database.maxAllocatedStorageGiB <= database.allocatedStorageGiB) {
+    problems.push(
+      `apigw:eks.database.maxAllocatedStorageGiB = ${database.maxAllocatedStorageGiB}: must exceed allocatedStorageGiB (${database.allocatedStorageGiB}) ` +
+        'for storage autoscaling. Raise it or run: pulumi config rm --path "eks.database.maxAllocatedStorageGiB"',
+    );
+  }
+
+  if (settings.dnsRecords === true && hostedZone === undefined) {
+    problems.push(
+      "apigw:eks.dnsRecords = true: DNS records need a Route 53 hosted zone, but apigw:eks.hostedZone is missing. " +
+        `${setCommand("hostedZone.name", "example.com")}, or set dnsRecords to false`,
+    );
+  }
+
+  // cert-manager proves control of every host through DNS-01 in Route 53. HTTP-01 would need
+  // cert-manager's solver Ingress to be served by Traefik, which only watches its own
+  // IngressRoutes, and the admin host asks for a client certificate.
+  if (tls.mode === "letsencrypt" && hostedZone === undefined) {
+    problems.push(
+      'apigw:eks.tls.mode = "letsencrypt": cert-manager answers the DNS-01 challenge in Route 53, but apigw:eks.hostedZone is missing. ' +
+        `${setCommand("hostedZone.name", "example.com")}, or use tls.mode "provided"`,
+    );
+  }
+  if (tls.mode === "provided" && !context.providedCertificateKeysSet) {
+    problems.push(
+      `apigw:eks.tls.mode = "provided": the secret keys apigw:${providedCertificateConfigKeys.certificate} and apigw:${providedCertificateConfigKeys.privateKey} must both be set. ` +
+        `Run: pulumi config set --secret ${providedCertificateConfigKeys.certificate} < cert.pem, and the same for the key`,
+    );
+  }
+
+  if (hostedZone !== undefined && (wantsDnsRecords(settings) || tls.mode === "letsencrypt")) {
+    for (const host of context.hostnames) {
+      if (host !== hostedZone.name && !host.endsWith(`.${hostedZone.name}`)) {
+        problems.push(
+          `host "${host}" is outside the hosted zone apigw:eks.hostedZone.name = "${hostedZone.name}", so Route 53 can hold neither its record nor its DNS-01 challenge. ` +
+            "Use hosts under that domain or name the zone that contains them",
+        );
+      }
+    }
+  }
+
+  if (settings.production) {
+    problems.push(...productionProblems(settings));
+  }
+  return problems;
+}
+
+/** Checks that only a production stack needs: redundancy, data safety and a trusted certificate. */
+function productionProblems(settings: EksSettings): string[] {
+  const problems: string[] = [];
+  const { nodes, network, database, tls } = settings;
+  const required = (path: string, actual: unknown, expected: string, reason: string) =>
+    problems.push(`apigw:eks.${path} = ${JSON.stringify(actual)}: must be ${expected} when apigw:eks.production is true, ${reason}. ${setCommand(path, expected)}`);
+
+  if (network.natGateways !== "perZone") {
+    required("network.natGateways", network.natGateways, "perZone", "because one NAT gateway cuts every zone off the internet when its zone fails");
+  }
+  if (nodes.minSize < network.availabilityZoneCount) {
+    required(
+      "nodes.minSize",
+      nodes.minSize,
+      String(network.availabilityZoneCount),
+      "so that every availability zone keeps a node for the replicas spread across zones",
+    );
+  }
+  if (!database.multiAz) {
+    required("database.multiAz", database.multiAz, "true", "so the identity database survives the loss of one zone");
+  }
+  if (!database.deletionProtection) {
+    required("database.deletionProtection", database.deletionProtection, "true", "so nobody deletes the identity database by accident");
+  }
+  if (database.backupRetentionDays < 7) {
+    required("database.backupRetentionDays", database.backupRetentionDays, "7", "at least, so a problem found after a weekend can still be rolled back");
+  }
+  if (!database.finalSnapshot) {
+    required("database.finalSnapshot", database.finalSnapshot, "true", "so deleting the stack keeps a copy of every identity");
+  }
+  if (!database.protect) {
+    required("database.protect", database.protect, "true", "so pulumi destroy stops before the identity database");
+  }
+  if (tls.mode === "letsencrypt" && tls.acmeServer === letsEncryptStagingServer) {
+    required("tls.acmeServer", tls.acmeServer, letsEncryptProductionServer, "because browsers do not trust Let's Encrypt staging certificates");
+  }
+  return problems;
+}
+
+function prefixLength(cidr: string): number {
+  return Number(cidr.split("/")[1]);
+}
