@@ -15,8 +15,10 @@ import {
   stripPrefixMiddlewareSpec,
   tlsOptionSpec,
   traefikArguments,
+  backendAlias,
+  backendDnsName,
   traefikPorts,
-  watchedNamespaces,
+  type BackendService,
 } from "./traefik-config";
 import { defaultImages, traefikCrdUrl } from "./versions";
 import {
@@ -169,6 +171,35 @@ export class Gateway extends pulumi.ComponentResource {
       customResourceOptions,
     );
 
+    // Traefik watches only its own namespace, so each backend Service elsewhere gets an
+    // ExternalName alias here. Traefik then sends traffic to the backend's cluster DNS name.
+    const aliases = new Map<string, { backend: BackendService; ports: Set<number> }>();
+    for (const route of args.routes) {
+      if (route.backend.kind !== "service") {
+        continue;
+      }
+      const alias = backendAlias(route.backend);
+      const entry = aliases.get(alias) ?? { backend: route.backend, ports: new Set<number>() };
+      entry.ports.add(route.backend.port);
+      aliases.set(alias, entry);
+    }
+    const backendAliases = [...aliases].map(
+      ([alias, { backend, ports }]) =>
+        new k8s.core.v1.Service(
+          `${name}-backend-${alias}`,
+          {
+            // The IngressRoutes name this Service.
+            metadata: { name: alias, namespace: namespaceName, labels },
+            spec: {
+              type: "ExternalName",
+              externalName: backendDnsName(backend),
+              ports: [...ports].sort((a, b) => a - b).map((port) => ({ name: `port-${port}`, port, protocol: "TCP" })),
+            },
+          },
+          inNamespace,
+        ),
+    );
+
     for (const route of args.routes) {
       if (route.stripPrefix === true) {
         new k8s.apiextensions.CustomResource(
@@ -192,7 +223,7 @@ export class Gateway extends pulumi.ComponentResource {
           metadata: { name: route.name, namespace: namespaceName, labels: routingLabels },
           spec: ingressRouteSpec(route, namespaceName),
         },
-        { ...customResourceOptions, dependsOn: [namespace, crds, forwardAuth, mtlsOption] },
+        { ...customResourceOptions, dependsOn: [namespace, crds, forwardAuth, mtlsOption, ...backendAliases] },
       );
     }
 
@@ -205,32 +236,24 @@ export class Gateway extends pulumi.ComponentResource {
       inNamespace,
     );
 
-    const namespacesToWatch = watchedNamespaces(namespaceName, args.routes);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(
+    // A Role, not a ClusterRole, because Traefik reads nothing outside its own namespace.
+    const role = new k8s.rbac.v1.Role(
       `${name}-crd-provider`,
       {
-        // Cluster-scoped, so the name includes the namespace to stay unique. The RoleBindings name it.
-        metadata: { name: `${namespaceName}-traefik-crd-provider`, labels },
+        // The RoleBinding names this Role.
+        metadata: { name: "traefik-crd-provider", namespace: namespaceName, labels },
         rules: traefikProviderRules(),
       },
-      inCluster,
+      inNamespace,
     );
-    // A ClusterRole bound by RoleBindings grants its rules only in the namespaces Traefik watches,
-    // where a ClusterRoleBinding would let Traefik read every Secret in the cluster.
-    // NOTE: Traefik starts a Secret watch in every watched namespace, so it can read the Secrets of
-    // backend namespaces too. Keeping signing keys out of namespaces that routes send traffic to
-    // would narrow that. Each backend namespace must exist before the Gateway is deployed.
-    const roleBindings = namespacesToWatch.map(
-      (watched) =>
-        new k8s.rbac.v1.RoleBinding(
-          `${name}-crd-provider-${watched}`,
-          {
-            metadata: { name: `${namespaceName}-traefik-crd-provider`, namespace: watched, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace: namespaceName }],
-          },
-          { ...inCluster, dependsOn: [namespace, serviceAccount] },
-        ),
+    const roleBinding = new k8s.rbac.v1.RoleBinding(
+      `${name}-crd-provider-binding`,
+      {
+        metadata: { name: "traefik-crd-provider", namespace: namespaceName, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace: namespaceName }],
+      },
+      { ...inNamespace, dependsOn: [namespace, serviceAccount] },
     );
 
     // Traefik itself.
@@ -272,7 +295,6 @@ export class Gateway extends pulumi.ComponentResource {
                   image,
                   args: traefikArguments({
                     namespace: namespaceName,
-                    watchedNamespaces: namespacesToWatch,
                     proxyProtocolTrustedIPs: exposure.proxyProtocolTrustedIPs,
                   }),
                   ports: [
@@ -304,7 +326,7 @@ export class Gateway extends pulumi.ComponentResource {
         },
       },
       // Traefik starts only after its access and its TLS objects exist.
-      { ...inCluster, dependsOn: [namespace, ...roleBindings, mtlsOption, defaultOption, tlsStore] },
+      { ...inCluster, dependsOn: [namespace, roleBinding, mtlsOption, defaultOption, tlsStore] },
     );
 
     const service = new k8s.core.v1.Service(
@@ -425,7 +447,7 @@ export class Gateway extends pulumi.ComponentResource {
 }
 
 /**
- * Builds the rules Traefik's Kubernetes CRD provider needs in each namespace it watches. It lists
+ * Builds the rules Traefik's Kubernetes CRD provider needs in the namespace it watches. It lists
  * and watches the kinds below (docs/content/reference/dynamic-configuration/kubernetes-crd-rbac.yml,
  * without the Ingress, Node and Pod rules that other providers and OpenTelemetry need).
  * ConfigMaps contain CA certificates for ServersTransports.

@@ -3,6 +3,7 @@
  * the specs of the Traefik custom resources. Facts about Traefik cite the file in the
  * traefik/traefik repository they come from.
  */
+import * as crypto from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Route, traefikMatchRule } from "./routes";
 
@@ -33,7 +34,7 @@ export const defaultTlsResourceName = "default";
 
 /**
  * Label that every Traefik custom resource of a Gateway carries. Traefik reads only the custom
- * resources that match it, so an unlabeled IngressRoute in a backend namespace is ignored.
+ * resources that match it, so an unlabeled object in its namespace is ignored.
  */
 export const gatewayLabelKey = "apigw.dev/gateway";
 
@@ -41,8 +42,6 @@ export const gatewayLabelKey = "apigw.dev/gateway";
 export interface TraefikStaticSettings {
   /** Namespace that contains Traefik and all of its custom resources. */
   readonly namespace: string;
-  /** Namespaces Traefik watches: its own plus every namespace a route sends traffic to. */
-  readonly watchedNamespaces: readonly string[];
   /** Source ranges whose PROXY protocol header Traefik trusts, or undefined for none. */
   readonly proxyProtocolTrustedIPs?: readonly string[];
 }
@@ -121,18 +120,12 @@ export function traefikArguments(settings: TraefikStaticSettings): string[] {
 
   args.push(
     "--providers.kubernetescrd=true",
-    // Traefik's CRD provider looks up Services, EndpointSlices and Secrets only in the namespaces
-    // it watches (pkg/provider/kubernetes/crd/client.go), so the backend namespaces are listed
-    // too. allowCrossNamespace lets the IngressRoutes here name Services there.
-    `--providers.kubernetescrd.namespaces=${settings.watchedNamespaces.join(",")}`,
-    "--providers.kubernetescrd.allowCrossNamespace=true",
+    // Traefik reads routing objects, Services and Secrets only in its own namespace, so it never
+    // holds read access to the Secrets of the identity or application namespaces. Backends in
+    // other namespaces are reached through ExternalName Services there (see backendAlias).
+    `--providers.kubernetescrd.namespaces=${settings.namespace}`,
+    "--providers.kubernetescrd.allowExternalNameServices=true",
     `--providers.kubernetescrd.labelSelector=${gatewayLabelKey}=${settings.namespace}`,
-    // Only resources in the gateway namespace may name api@internal or another provider's objects,
-    // and only there does a TLSOption or TLSStore named `default` apply. crossProviderNamespaces
-    // exists from v3.6.17 (docs/content/migrate/v3.md), and the v3.7.13 release notes change a log
-    // message of defaultTLSResourcesNamespace.
-    `--providers.kubernetescrd.crossProviderNamespaces=${settings.namespace}`,
-    `--providers.kubernetescrd.defaultTLSResourcesNamespace=${settings.namespace}`,
     // No Node or IngressClass lookups, so Traefik needs no cluster-wide read access.
     "--providers.kubernetescrd.disableClusterScopeResources=true",
   );
@@ -140,15 +133,29 @@ export function traefikArguments(settings: TraefikStaticSettings): string[] {
   return args;
 }
 
-/** Returns the gateway namespace followed by every backend namespace, sorted and without repeats. */
-export function watchedNamespaces(gatewayNamespace: string, routes: readonly Route[]): string[] {
-  const backendNamespaces = new Set<string>();
-  for (const route of routes) {
-    if (route.backend.kind === "service" && route.backend.namespace !== gatewayNamespace) {
-      backendNamespaces.add(route.backend.namespace);
-    }
+/** A Service in another namespace that a route sends traffic to. */
+export interface BackendService {
+  readonly namespace: string;
+  readonly service: string;
+}
+
+/**
+ * Returns the name of the ExternalName Service in the gateway namespace that stands for a backend
+ * Service in another namespace. Both parts are DNS-1123 labels, and a name longer than 63
+ * characters is shortened with a hash so two backends never share one.
+ */
+export function backendAlias(backend: BackendService): string {
+  const name = `${backend.namespace}-${backend.service}`;
+  if (name.length <= 63) {
+    return name;
   }
-  return [gatewayNamespace, ...[...backendNamespaces].sort()];
+  const digest = crypto.createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${name.slice(0, 54).replace(/-+$/, "")}-${digest}`;
+}
+
+/** Returns the cluster DNS name of a backend Service, which its ExternalName alias points to. */
+export function backendDnsName(backend: BackendService): string {
+  return `${backend.service}.${backend.namespace}.svc.cluster.local`;
 }
 
 /** Returns the name of the StripPrefix Middleware of a route. */
@@ -180,7 +187,7 @@ export function ingressRouteSpec(route: Route, namespace: string): Record<string
 
   const service =
     route.backend.kind === "service"
-      ? { kind: "Service", name: route.backend.service, namespace: route.backend.namespace, port: route.backend.port }
+      ? { kind: "Service", name: backendAlias(route.backend), port: route.backend.port }
       : { kind: "TraefikService", name: "api@internal" };
 
   const routeRule: Record<string, unknown> = { kind: "Rule", match: traefikMatchRule(route), services: [service] };

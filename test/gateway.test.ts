@@ -5,6 +5,7 @@ import { Gateway, type GatewayArgs } from "../components/gateway";
 import type { Platform } from "../components/platform";
 import { type Route, traefikMatchRule } from "../components/routes";
 import { configHashAnnotation } from "../components/workload";
+import { backendAlias } from "../components/traefik-config";
 import { created, named, ofType, resetRecords, resolved, settled, useMocks, type RecordedResource } from "./mocks";
 import { describeWithSchemas, validateKubernetesObject, validateTraefikResource } from "./schemas";
 
@@ -154,12 +155,26 @@ describe("Gateway", () => {
       ]);
     });
 
-    it("routes services across namespaces", async () => {
+    it("routes through ExternalName aliases", async () => {
       await buildGateway();
-      expect(named("gw-route-mail").inputs.spec.routes[0].services).toEqual([
-        { kind: "Service", name: "mailpit", namespace: "auth", port: 8025 },
-      ]);
+      expect(named("gw-route-mail").inputs.spec.routes[0].services).toEqual([{ kind: "Service", name: "auth-mailpit", port: 8025 }]);
       expect(named("gw-route-dashboard").inputs.spec.routes[0].services).toEqual([{ kind: "TraefikService", name: "api@internal" }]);
+
+      const alias = named("gw-backend-auth-mailpit").inputs;
+      expect(alias.metadata.namespace).toBe("gateway");
+      expect(alias.spec).toEqual({
+        type: "ExternalName",
+        externalName: "mailpit.auth.svc.cluster.local",
+        ports: [{ name: "port-8025", port: 8025, protocol: "TCP" }],
+      });
+    });
+
+    it("shortens long alias names uniquely", () => {
+      const first = backendAlias({ namespace: "n".repeat(40), service: "s".repeat(40) });
+      const second = backendAlias({ namespace: "n".repeat(40), service: `${"s".repeat(39)}t` });
+      expect(first.length).toBeLessThanOrEqual(63);
+      expect(first).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(first).not.toBe(second);
     });
 
     it("mtls routes reference mtls option", async () => {
@@ -286,24 +301,22 @@ describe("Gateway", () => {
       await buildGateway();
       const providers = traefikArgs().filter((arg) => arg.startsWith("--providers."));
       expect(providers.every((arg) => arg.startsWith("--providers.kubernetescrd"))).toBe(true);
-      expect(providers).toContain("--providers.kubernetescrd.allowCrossNamespace=true");
-      expect(providers).toContain("--providers.kubernetescrd.namespaces=gateway,apps,auth");
+      expect(providers).toContain("--providers.kubernetescrd.namespaces=gateway");
+      expect(providers).toContain("--providers.kubernetescrd.allowExternalNameServices=true");
       expect(providers).toContain("--providers.kubernetescrd.labelSelector=apigw.dev/gateway=gateway");
-      expect(providers).toContain("--providers.kubernetescrd.defaultTLSResourcesNamespace=gateway");
-      expect(providers).toContain("--providers.kubernetescrd.crossProviderNamespaces=gateway");
+      expect(providers.some((arg) => arg.includes("allowCrossNamespace=true"))).toBe(false);
     });
   });
 
   describe("access", () => {
-    it("binds reader role per watched namespace", async () => {
+    it("binds reader role in own namespace", async () => {
       await buildGateway();
+      expect(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")).toEqual([]);
       expect(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toEqual([]);
       const bindings = ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((resource) => resource.inputs);
-      expect(bindings.map((binding) => binding.metadata.namespace)).toEqual(["gateway", "apps", "auth"]);
-      for (const binding of bindings) {
-        expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "gateway-traefik-crd-provider" });
-        expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "traefik", namespace: "gateway" }]);
-      }
+      expect(bindings.map((binding) => binding.metadata.namespace)).toEqual(["gateway"]);
+      expect(bindings[0]!.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "traefik-crd-provider" });
+      expect(bindings[0]!.subjects).toEqual([{ kind: "ServiceAccount", name: "traefik", namespace: "gateway" }]);
     });
 
     it("grants read-only access without nodes", async () => {
