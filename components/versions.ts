@@ -29,9 +29,14 @@ export const defaultImages: ImageVersions = {
   traefik: "docker.io/library/traefik:v3.7.13",
   // Kratos and Oathkeeper v26.2.0, the release whose config schemas the tests validate against.
   kratos: "docker.io/oryd/kratos:v26.2.0",
+  // The self-service UI tag that matches Kratos v26.2.0. NOTE: the tag comes from public projects
+  // that pin it next to oryd/kratos:v26.2.0, and was not checked against Docker Hub itself.
   kratosSelfServiceUi: "docker.io/oryd/kratos-selfservice-ui-node:v26.2.0",
   oathkeeper: "docker.io/oryd/oathkeeper:v26.2.0",
+  // PostgreSQL 17.6, Alpine variant of the official image. Postgres runs as the image's uid 70.
   postgres: "docker.io/library/postgres:17.6-alpine",
+  // Mailpit v1.27.7, a release tag of axllent/mailpit. The IdentityProvider sets its MP_WEBROOT
+  // and MP_DISABLE_VERSION_CHECK variables.
   mailCatcher: "docker.io/axllent/mailpit:v1.27.7",
   // nginx 1.28.0 from the stable branch of nginx/docker-nginx-unprivileged. SampleApps ships its own
   // nginx.conf, so the image's default config does not matter.
