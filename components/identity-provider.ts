@@ -449,7 +449,8 @@ export class IdentityProvider extends pulumi.ComponentResource {
                   ...kratosContainerBase(kratos),
                   name: "courier",
                   // The courier has no health endpoint. Its metrics server (cmd/courier/watch.go)
-                  // gives the probes something to call. No Service exposes the port.
+                  // gives the probes something to call. It listens on the admin address with the
+                  // port swapped (driver/config/config.go), here 0.0.0.0:4434. No Service exposes it.
                   args: ["courier", "watch", "--expose-metrics-port", String(metricsPort), ...kratosConfigArgs()],
                   ports: [{ name: "http-metrics", containerPort: metricsPort, protocol: "TCP" }],
                   resources: resourceRequirements(50, 128),
