@@ -1,11 +1,11 @@
 import "reflect-metadata";
 import * as crypto from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateString, type StringSettings } from "./fakes/random";
-import { fakeRandomOutputs } from "./fakes/random";
+import { fakeRandomOutputs, generateString, type StringSettings } from "./fakes/random";
 import { fakeTlsOutputs } from "./fakes/tls";
 import { named, resetRecords, resolved, useMocks } from "./mocks";
 
@@ -365,5 +365,16 @@ describe("fakes under the mock runtime", () => {
     expect(crypto.createPrivateKey(pem).asymmetricKeyType).toBe("ec");
     expect(named("runtime-key").state.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(await resolved(password.result)).toMatch(/^[A-Za-z0-9]{20}$/);
+  });
+
+  it("read secret inputs as values", async () => {
+    const key = new tls.PrivateKey("secret-input-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const request = new tls.CertRequest("secret-input-request", {
+      privateKeyPem: pulumi.secret(key.privateKeyPem),
+      subject: { commonName: "secret input" },
+    });
+
+    const requestPem = await resolved(request.certRequestPem);
+    expect(new x509.Pkcs10CertificateRequest(requestPem).subject).toBe("CN=secret input");
   });
 });

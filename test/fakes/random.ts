@@ -1,4 +1,5 @@
 import * as crypto from "node:crypto";
+import { unwrapSecrets } from "./tls";
 
 // Facts about the real provider come from hashicorp/terraform-provider-random (main branch,
 // internal/random/string.go, internal/provider/validators.go and resource_id.go), which
@@ -16,7 +17,8 @@ const defaultSpecialChars = "!@#$%&*()-_=+[]{}<>:?";
  * Returns the outputs that @pulumi/random v4 computes for a resource, honouring the inputs that
  * shape the value (length, character classes, minimums, byte lengths, prefixes).
  */
-export function fakeRandomOutputs(type: string, inputs: Record<string, any>): Record<string, unknown> {
+export function fakeRandomOutputs(type: string, rawInputs: Record<string, any>): Record<string, unknown> {
+  const inputs = unwrapSecrets(rawInputs) as Inputs;
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
       // NOTE: the real provider also returns `bcryptHash`. No bcrypt library is installed, so the

@@ -22,7 +22,8 @@ type Outputs = Record<string, unknown>;
  * Returns the outputs that @pulumi/tls v5 computes for a resource: real keys, certificate
  * requests and certificates built from the inputs, so tests can parse and use them.
  */
-export async function fakeTlsOutputs(type: string, name: string, inputs: Inputs): Promise<Outputs> {
+export async function fakeTlsOutputs(type: string, name: string, rawInputs: Inputs): Promise<Outputs> {
+  const inputs = unwrapSecrets(rawInputs) as Inputs;
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
       return fakePrivateKey(name, inputs);
@@ -35,6 +36,25 @@ export async function fakeTlsOutputs(type: string, name: string, inputs: Inputs)
     default:
       return {};
   }
+}
+
+/**
+ * Replaces each secret in mock inputs with its value. The mock runtime passes a secret input,
+ * such as a key PEM taken from another resource, as an object marked with Pulumi's secret
+ * signature, while the real provider receives the plain value.
+ */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(unwrapSecrets);
+  }
+  if (value === null || typeof value !== "object") {
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+    return unwrapSecrets(record.value);
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
 }
 
 // ---------------------------------------------------------------------------------------------
