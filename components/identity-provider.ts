@@ -131,10 +131,10 @@ export class IdentityProvider extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** In-cluster URL of Kratos's `/sessions/whoami`, which Oathkeeper calls with the session cookie. */
   public readonly sessionCheckUrl: pulumi.Output<string>;
-  /** Name of the Kratos session cookie. */
-  public readonly sessionCookieName: pulumi.Output<string>;
+  /** Name of the Kratos session cookie. A plain value, because the AuthProxy's rules need it as such. */
+  public readonly sessionCookieName: string;
   /** URL that starts a browser login flow. Send unauthenticated browsers here. */
-  public readonly browserLoginUrl: pulumi.Output<string>;
+  public readonly browserLoginUrl: string;
   /** External base URL of the Kratos public API, with a trailing slash. */
   public readonly publicBaseUrl: pulumi.Output<string>;
   /** In-cluster base URL of the Kratos admin API. No route reaches it from outside. */
@@ -254,9 +254,9 @@ export class IdentityProvider extends pulumi.ComponentResource {
 
     this.namespace = ns;
     this.sessionCheckUrl = pulumi.output(`${kratosInClusterPublicUrl(namespaceName)}sessions/whoami`);
-    this.sessionCookieName = pulumi.output(kratosSessionCookieName);
+    this.sessionCookieName = kratosSessionCookieName;
     this.publicBaseUrl = pulumi.output(kratosPublicBaseUrl(args.appHost));
-    this.browserLoginUrl = pulumi.output(`${kratosPublicBaseUrl(args.appHost)}self-service/login/browser`);
+    this.browserLoginUrl = `${kratosPublicBaseUrl(args.appHost)}self-service/login/browser`;
     this.adminBaseUrl = pulumi.output(kratosAdminBaseUrl(namespaceName));
     this.routes = identityRoutes({ appHost: args.appHost, adminHost: args.adminHost, mailCatcher: useCatcher, namespace: namespaceName });
 

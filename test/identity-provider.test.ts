@@ -98,8 +98,8 @@ describe("IdentityProvider", () => {
     const identity = await deploy("urls");
     expect(await resolved(identity.namespace)).toBe("identity");
     expect(await resolved(identity.sessionCheckUrl)).toBe("http://kratos-public.identity.svc.cluster.local:4433/sessions/whoami");
-    expect(await resolved(identity.sessionCookieName)).toBe("ory_kratos_session");
-    expect(await resolved(identity.browserLoginUrl)).toBe("https://app.gateway.localhost/.ory/kratos/public/self-service/login/browser");
+    expect(identity.sessionCookieName).toBe("ory_kratos_session");
+    expect(identity.browserLoginUrl).toBe("https://app.gateway.localhost/.ory/kratos/public/self-service/login/browser");
     expect(await resolved(identity.publicBaseUrl)).toBe("https://app.gateway.localhost/.ory/kratos/public/");
     expect(await resolved(identity.adminBaseUrl)).toBe("http://kratos-admin.identity.svc.cluster.local:4434/");
   });
