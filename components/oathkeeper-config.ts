@@ -35,6 +35,9 @@ export const matchingStrategy = "regexp";
 /**
  * Methods every rule matches: the methods of RFC 9110 plus PATCH (RFC 5789). Oathkeeper returns
  * 404 for a method that no rule lists, which Traefik turns into a denial.
+ *
+ * NOTE: OPTIONS needs a session too, but browsers send CORS preflight requests without cookies,
+ * so a cross-origin caller of a session route fails its preflight. Same-origin pages are unaffected.
  */
 export const standardHttpMethods: readonly string[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
 
@@ -174,7 +177,8 @@ export function buildOathkeeperConfig(settings: OathkeeperConfigSettings): Recor
           subject_from: "identity.id",
           extra_from: "@this",
           only: [settings.sessionCookieName],
-          // Kratos serves whoami only for GET, whatever method the original request used.
+          // The check forwards only the Cookie header and no body, so it stays a plain read
+          // whatever method the original request used.
           force_method: "GET",
         },
       },
