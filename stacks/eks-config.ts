@@ -54,6 +54,19 @@ function setCommand(path: string, example: string | number | boolean): string {
   return `Run: pulumi config set --path "eks.${path}" ${example}`;
 }
 
+/**
+ * A strict object schema whose messages name the fix: unknown keys are listed, and a value of
+ * another type is asked to be a mapping.
+ */
+function strictObject<Shape extends z.core.$ZodLooseShape>(shape: Shape, path: string) {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}. Check the spelling against the apigw:eks settings in docs/aws.md`
+        : `must be a mapping. Write ${path} as a YAML mapping in Pulumi.<stack>.yaml`,
+  });
+}
+
 const count = (path: string, example: number, minimum: number, maximum: number) =>
   z
     .number({ error: `must be a whole number. ${setCommand(path, example)}` })
@@ -64,8 +77,8 @@ const count = (path: string, example: number, minimum: number, maximum: number) 
 const flag = (path: string, fallback: boolean) =>
   z.boolean({ error: `must be true or false. ${setCommand(path, fallback)}` }).default(fallback);
 
-const nodesSchema = z
-  .strictObject({
+const nodesSchema = strictObject(
+  {
     instanceTypes: z
       .array(
         z.string().regex(instanceTypePattern, {
@@ -79,11 +92,12 @@ const nodesSchema = z
     desiredSize: count("nodes.desiredSize", 2, 1, 100).default(2),
     maxSize: count("nodes.maxSize", 4, 1, 100).default(4),
     diskSizeGiB: count("nodes.diskSizeGiB", 30, 20, 1000).default(30),
-  })
-  .default({ instanceTypes: [defaultInstanceType], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 30 });
+  },
+  "apigw:eks.nodes",
+).default({ instanceTypes: [defaultInstanceType], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 30 });
 
-const networkSchema = z
-  .strictObject({
+const networkSchema = strictObject(
+  {
     vpcCidr: z
       .cidrv4({ error: `must be an IPv4 CIDR block such as 10.0.0.0/16. ${setCommand("network.vpcCidr", "10.0.0.0/16")}` })
       .refine((cidr) => prefixLength(cidr) >= 16 && prefixLength(cidr) <= 20, {
@@ -99,11 +113,12 @@ const networkSchema = z
         error: `must be single (one NAT gateway, cheaper) or perZone (one per availability zone). ${setCommand("network.natGateways", "single")}`,
       })
       .default("single"),
-  })
-  .default({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" });
+  },
+  "apigw:eks.network",
+).default({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" });
 
-const databaseSchema = z
-  .strictObject({
+const databaseSchema = strictObject(
+  {
     instanceClass: z
       .string()
       .regex(rdsInstanceClassPattern, {
@@ -122,8 +137,9 @@ const databaseSchema = z
     deletionProtection: flag("database.deletionProtection", true),
     finalSnapshot: flag("database.finalSnapshot", true),
     protect: flag("database.protect", true),
-  })
-  .default({
+  },
+  "apigw:eks.database",
+).default({
     instanceClass: "db.t4g.micro",
     engineVersion: "17",
     allocatedStorageGiB: 20,
@@ -134,17 +150,18 @@ const databaseSchema = z
     protect: true,
   });
 
-const letsEncryptSchema = z.strictObject({
+const letsEncryptSchema = strictObject(
+  {
   mode: z.literal("letsencrypt"),
   email: z.email({ error: `must be the email address Let's Encrypt writes to about expiring certificates. ${setCommand("tls.email", "ops@example.com")}` }),
   acmeServer: z
     .url({ protocol: /^https$/, error: `must be the https URL of an ACME directory. ${setCommand("tls.acmeServer", letsEncryptStagingServer)}` })
     .default(letsEncryptProductionServer),
-});
+  },
+  "apigw:eks.tls",
+);
 
-const providedSchema = z.strictObject({
-  mode: z.literal("provided"),
-});
+const providedSchema = strictObject({ mode: z.literal("provided") }, "apigw:eks.tls");
 
 const tlsSchema = z.discriminatedUnion("mode", [letsEncryptSchema, providedSchema], {
   error:
@@ -153,7 +170,8 @@ const tlsSchema = z.discriminatedUnion("mode", [letsEncryptSchema, providedSchem
     setCommand("tls.mode", "letsencrypt"),
 });
 
-const hostedZoneSchema = z.strictObject({
+const hostedZoneSchema = strictObject(
+  {
   name: z.string().regex(domainPattern, {
     error: `must be the domain of a public Route 53 hosted zone, such as example.com. ${setCommand("hostedZone.name", "example.com")}`,
   }),
@@ -161,7 +179,9 @@ const hostedZoneSchema = z.strictObject({
     .string()
     .regex(hostedZoneIdPattern, { error: `must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ. ${setCommand("hostedZone.id", "Z0123456789ABCDEFGHIJ")}` })
     .optional(),
-});
+  },
+  "apigw:eks.hostedZone",
+);
 
 /**
  * Schema of the stack config object `apigw:eks`. A missing object means every default below.
@@ -171,7 +191,7 @@ const hostedZoneSchema = z.strictObject({
  */
 export const eksSettingsSchema = z.preprocess(
   (value) => value ?? {},
-  z.strictObject(
+  strictObject(
     {
       /** Turns on the checks in {@link eksSettingsProblems} that a stack serving real users needs. */
       production: flag("production", false),
@@ -196,14 +216,15 @@ export const eksSettingsSchema = z.preprocess(
       hostedZone: hostedZoneSchema.optional(),
       /** Whether to create Route 53 records for every host. Defaults to true when `hostedZone` is set. */
       dnsRecords: z.boolean({ error: `must be true or false. ${setCommand("dnsRecords", true)}` }).optional(),
-      availability: z
-        .strictObject({
+      availability: strictObject(
+        {
           replicas: count("availability.replicas", 2, 2, 20).default(2),
           gatewayMaxReplicas: count("availability.gatewayMaxReplicas", 6, 2, 50).default(6),
-        })
-        .default({ replicas: 2, gatewayMaxReplicas: 6 }),
+        },
+        "apigw:eks.availability",
+      ).default({ replicas: 2, gatewayMaxReplicas: 6 }),
     },
-    { error: "must be an object. Write apigw:eks as a YAML mapping in Pulumi.<stack>.yaml" },
+    "apigw:eks",
   ),
 );
 
