@@ -6,7 +6,7 @@ import type { Platform } from "../components/platform";
 import { type Route, traefikMatchRule } from "../components/routes";
 import { configHashAnnotation } from "../components/workload";
 import { backendAlias } from "../components/traefik-config";
-import { created, named, ofType, resetRecords, resolved, settled, useMocks, type RecordedResource } from "./mocks";
+import { created, isSecretValue, named, ofType, resetRecords, resolved, settled, unwrapSecrets, useMocks, type RecordedResource } from "./mocks";
 import { describeWithSchemas, validateKubernetesObject, validateTraefikResource } from "./schemas";
 
 const caPem = "-----BEGIN CERTIFICATE-----\nMIIBstaffca\n-----END CERTIFICATE-----\n";
@@ -68,25 +68,6 @@ async function buildGateway(overrides: Partial<GatewayArgs> = {}): Promise<Gatew
   const gateway = new Gateway("gw", gatewayArgs(overrides));
   await settled();
   return gateway;
-}
-
-/** Returns whether a recorded input value is wrapped as a Pulumi secret. */
-function isSecretValue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
-}
-
-/** Replaces every secret-wrapped value in recorded inputs with its plain value. */
-function unwrapSecrets(value: unknown): any {
-  if (isSecretValue(value)) {
-    return unwrapSecrets((value as { value: unknown }).value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(unwrapSecrets);
-  }
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
-  }
-  return value;
 }
 
 function customResources(kind: string): RecordedResource[] {

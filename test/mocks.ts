@@ -111,3 +111,29 @@ export async function settled(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Checks whether a recorded input value is wrapped as a Pulumi secret. The Kubernetes SDK marks
+ * Secret `data` and `stringData` secret itself, so those arrive wrapped even under mocks.
+ */
+export function isSecretValue(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
+}
+
+/** Replaces every secret-wrapped value in recorded inputs with its plain value. */
+export function unwrapSecrets(value: unknown): any {
+  if (isSecretValue(value)) {
+    return unwrapSecrets((value as { value: unknown }).value);
+  }
+  if (Array.isArray(value)) {
+    return value.map(unwrapSecrets);
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+  }
+  return value;
+}
