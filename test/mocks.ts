@@ -5,7 +5,7 @@ import { fakeCallResult, fakeOutputs } from "./fakes";
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
-  /** Inputs after Pulumi resolved them. Secrets arrive unwrapped here. */
+  /** Inputs after Pulumi resolved them. Kubernetes Secret data stays secret-wrapped, see {@link unwrapSecrets}. */
   readonly inputs: Record<string, any>;
   /** Provider reference `urn::id`, when the resource names a provider. */
   readonly provider?: string;

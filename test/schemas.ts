@@ -117,7 +117,10 @@ function oryValidatorRegistry(): Ajv {
     "oathkeeper/oryx/logrusx/config.schema.json",
     "oathkeeper-access-rules.schema.json",
   ]) {
-    const schema = rewriteRefs(readJson(file)) as { $id: string };
+    let schema = rewriteRefs(readJson(file)) as { $id: string };
+    if (file === "oathkeeper-access-rules.schema.json") {
+      schema = withHandlerNames(schema);
+    }
     // Kratos and Oathkeeper vendor the same otelx schema under the same $id, so register it once.
     if (ajv.getSchema(schema.$id) === undefined) {
       ajv.addSchema(schema);
@@ -125,6 +128,35 @@ function oryValidatorRegistry(): Ajv {
   }
   oryAjv = ajv;
   return ajv;
+}
+
+/** Kinds of Oathkeeper pipeline handlers, as the config schema and rule files name them. */
+const handlerKinds = {
+  authenticatorHandler: "authenticators",
+  authorizerHandler: "authorizers",
+  mutatorHandler: "mutators",
+  errorHandler: "errors",
+} as const;
+
+/** Returns the handler names Oathkeeper's config schema defines for one kind. */
+function oathkeeperHandlerNames(kind: (typeof handlerKinds)[keyof typeof handlerKinds]): string[] {
+  const config = readJson("oathkeeper/config.schema.json") as {
+    properties: Record<string, { properties: Record<string, { properties?: Record<string, unknown> }> }>;
+  };
+  const handlers = kind === "errors" ? config.properties.errors!.properties.handlers!.properties! : config.properties[kind]!.properties;
+  return Object.keys(handlers);
+}
+
+/**
+ * Fills the handler-name enums of the rule-file schema, which leaves them to the validator, with
+ * the names Oathkeeper's config schema defines, so a misspelt handler fails validation.
+ */
+function withHandlerNames<T>(schema: T): T {
+  const copy = structuredClone(schema) as { definitions: Record<string, { properties: { handler: { enum: string[] } } }> };
+  for (const [definition, kind] of Object.entries(handlerKinds)) {
+    copy.definitions[definition]!.properties.handler.enum = oathkeeperHandlerNames(kind);
+  }
+  return copy as T;
 }
 
 function compiled(id: string): ValidateFunction {
