@@ -41,7 +41,7 @@ export interface EksPlatform {
    * Points every host at the load balancer of Traefik's Service. Creates Route 53 records when
    * the settings ask for them, and does nothing otherwise. Call it once.
    */
-  publishHostnames(loadBalancerHostname: pulumi.Input<string>): void;
+  publishHostnames(loadBalancerHostname: pulumi.Input<string | undefined>): void;
   /** Stack outputs: cluster name, kubeconfig (secret), VPC id and database endpoint. */
   readonly outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -156,13 +156,24 @@ export function createEksPlatform(name: string, settings: EksSettings, hosts: Ek
   component.complete(outputs);
 
   let published = false;
-  const publishHostnames = (loadBalancerHostname: pulumi.Input<string>): void => {
+  const publishHostnames = (loadBalancerHostname: pulumi.Input<string | undefined>): void => {
     if (published) {
       throw new pulumi.ResourceError("publishHostnames was called twice. Call it once with the gateway's load balancer hostname.", component);
     }
     published = true;
     if (hostedZoneId !== undefined && wantsDnsRecords(settings)) {
-      createHostRecords(name, hostnames, hostedZoneId, loadBalancerHostname, parent);
+      // The Kubernetes provider waits for a LoadBalancer Service to get its address, so an empty
+      // hostname means the controller failed to create the NLB.
+      const target = pulumi.output(loadBalancerHostname).apply((hostname) => {
+        if (hostname === undefined || hostname === "") {
+          throw new Error(
+            "Traefik's Service has no load balancer hostname, so no DNS record can point at it. " +
+              "Check the AWS Load Balancer Controller logs in kube-system for the reason.",
+          );
+        }
+        return hostname;
+      });
+      createHostRecords(name, hostnames, hostedZoneId, target, parent);
     }
   };
 

@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import {
   defaultKubernetesVersion,
   eksSettingsProblems,
@@ -219,5 +222,17 @@ describe("isGravitonInstanceType", () => {
     ["m7i-flex.large", false],
   ])("classifies %s", (type, expected) => {
     expect(isGravitonInstanceType(type)).toBe(expected);
+  });
+});
+
+describe("EKS stack files", () => {
+  it.each(["dev", "prod"])("Pulumi.%s.yaml settings are valid", (stack) => {
+    const file = fs.readFileSync(path.resolve(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8");
+    const config = parseYaml(file).config as Record<string, unknown>;
+    expect(config["apigw:platform"]).toBe("eks");
+    const settings = eksSettingsSchema.parse(config["apigw:eks"]);
+    const hostnames = [config["apigw:appHost"], config["apigw:adminHost"]] as string[];
+    expect(eksSettingsProblems(settings, { hostnames, providedCertificateKeysSet: false })).toEqual([]);
+    expect(settings.production).toBe(stack === "prod");
   });
 });
