@@ -19,18 +19,18 @@ export const certManagerChart = {
 } as const;
 
 /**
- * Namespace of Traefik. The Gateway component creates it under this name unless told otherwise,
+ * Namespace of Traefik. The Gateway component creates it under this name unless its args name another,
  * and Traefik reads its default certificate from a Secret there.
  */
 export const gatewayNamespace = "gateway";
 
-/** Name of the TLS Secret that holds the public certificate. */
+/** Name of the TLS Secret that contains the public certificate. */
 export const publicCertificateSecretName = "public-tls";
 
 const certManagerNamespace = "cert-manager";
 const certManagerServiceAccount = "cert-manager";
 
-/** What the Gateway needs: the Secret's name and the resources that fill it. */
+/** The Secret's name and the resources that fill it, as the Gateway reads them. */
 export interface PublicCertificate {
   readonly secretName: string;
   readonly dependsOn: pulumi.Resource[];

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isGravitonInstanceType, type EksSettings } from "./eks-config";
 import type { EksNetwork } from "./eks-network";
 
-/** What the add-ons, the database and the Kubernetes provider need from the cluster. */
+/** Cluster facts that the add-ons, the database and the Kubernetes provider use. */
 export interface EksClusterResources {
   readonly cluster: eks.Cluster;
   readonly clusterName: pulumi.Output<string>;

@@ -19,8 +19,8 @@ export const defaultKubernetesVersion = "1.35";
  *
  * Graviton (arm64) would be cheaper, but not every image this program deploys publishes arm64.
  * Traefik, Kratos, Oathkeeper, Mailpit, nginx-unprivileged, whoami, cert-manager and the AWS Load
- * Balancer Controller do. oryd/kratos-selfservice-ui-node did not: its request for arm64 images
- * (ory/kratos-selfservice-ui-node issue 331) was answered by a pull request that was still open.
+ * Balancer Controller do. oryd/kratos-selfservice-ui-node did not: users reported that it had no arm64 image, and the pull
+ * request that adds multi-platform builds to its repository was still open.
  */
 export const defaultInstanceType = "m7i.large";
 
@@ -49,14 +49,14 @@ const domainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-
 const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
 const iamRoleArnPattern = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
 
-/** The `pulumi config set --path` command that sets one field of `apigw:eks`. */
+/** Builds the `pulumi config set --path` command that sets one field of `apigw:eks`. */
 function setCommand(path: string, example: string | number | boolean): string {
   return `Run: pulumi config set --path "eks.${path}" ${example}`;
 }
 
 /**
- * A strict object schema whose messages name the fix: unknown keys are listed, and a value of
- * another type is asked to be a mapping.
+ * Builds a strict object schema whose messages name the fix. Unknown keys are listed, and a value
+ * of another type gets a request to write a mapping.
  */
 function strictObject<Shape extends z.core.$ZodLooseShape>(shape: Shape, path: string) {
   return z.strictObject(shape, {
@@ -239,12 +239,12 @@ export interface EksSettingsContext {
   readonly providedCertificateKeysSet: boolean;
 }
 
-/** Whether the stack creates Route 53 records, after the default that follows `hostedZone`. */
+/** Decides whether the stack creates Route 53 records, defaulting to whether `hostedZone` is set. */
 export function wantsDnsRecords(settings: EksSettings): boolean {
   return settings.dnsRecords ?? settings.hostedZone !== undefined;
 }
 
-/** Whether an instance type is a Graviton (arm64) type. */
+/** Checks whether an instance type is a Graviton (arm64) type. */
 export function isGravitonInstanceType(instanceType: string): boolean {
   return gravitonPattern.test(instanceType);
 }
@@ -289,7 +289,7 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
 
   // cert-manager proves control of every host through DNS-01 in Route 53. HTTP-01 would need
   // cert-manager's solver Ingress to be served by Traefik, which only watches its own
-  // IngressRoutes, and the admin host asks for a client certificate.
+  // IngressRoutes, and the admin host requires a client certificate.
   if (tls.mode === "letsencrypt" && hostedZone === undefined) {
     problems.push(
       'apigw:eks.tls.mode = "letsencrypt": cert-manager answers the DNS-01 challenge in Route 53, but apigw:eks.hostedZone is missing. ' +

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 /**
  * Creates one alias A record per host. Alias records also work at the zone apex, where a CNAME
- * is not allowed, and Route 53 answers them without an extra lookup.
+ * is not allowed, and Route 53 resolves them without an extra lookup.
  */
 export function createHostRecords(
   name: string,

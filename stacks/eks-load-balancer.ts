@@ -1,5 +1,5 @@
 /**
- * How Traefik is reached from the internet on EKS: the AWS Load Balancer Controller turns
+ * Traefik's exposure to the internet on EKS: the AWS Load Balancer Controller turns
  * Traefik's Service into a Network Load Balancer in TCP mode with pods as IP targets, and PROXY
  * protocol v2 carries the client address to Traefik.
  */
@@ -50,7 +50,7 @@ export function nlbGatewayExposure(vpcCidr: string): GatewayExposure {
       "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
       "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*",
       // Lets a zone's NLB node reach pods in other zones, so a zone without a Traefik pod still
-      // answers.
+      // serves requests.
       "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
     },
     externalTrafficPolicy: "Cluster",

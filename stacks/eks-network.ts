@@ -6,7 +6,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksSettings } from "./eks-config";
 
-/** What the cluster, the database and the load balancer need to know about the network. */
+/** Network facts that the cluster, the database and the load balancer use. */
 export interface EksNetwork {
   readonly vpcId: pulumi.Output<string>;
   /** IPv4 range of the VPC. The NLB's addresses come from it, so Traefik trusts PROXY headers from it. */

@@ -148,7 +148,7 @@ export function createEksPlatform(name: string, settings: EksSettings, hosts: Ek
 
   const outputs: Record<string, pulumi.Output<unknown>> = {
     clusterName: cluster.clusterName,
-    // The kubeconfig holds no credential, but it names the cluster endpoint, so keep it out of logs.
+    // The kubeconfig contains no credential, but it names the cluster endpoint, so keep it out of logs.
     kubeconfig: pulumi.secret(cluster.kubeconfigJson),
     vpcId: network.vpcId,
     databaseAddress: database.instance.address,

@@ -307,7 +307,7 @@ describe("createEksPlatform", () => {
     const secret = only("kubernetes:core/v1:Secret");
     expect(secret.inputs.type).toBe("kubernetes.io/tls");
     expect(secret.inputs.metadata).toEqual({ name: "public-tls", namespace: gatewayNamespace });
-    // The Kubernetes SDK marks stringData secret, so the mock sees it inside a secret wrapper.
+    // The Kubernetes SDK marks stringData secret, so the mock receives it inside a secret wrapper.
     const stringData = secret.inputs.stringData.value ?? secret.inputs.stringData;
     expect(Object.keys(stringData).sort()).toEqual(["tls.crt", "tls.key"]);
     expect(stringData["tls.key"]).toContain("BEGIN PRIVATE KEY");

@@ -4,7 +4,7 @@
  * a kubeconfig that runs `aws eks get-token`.
  *
  * `awsx:ec2:Vpc`, `eks:index:Cluster` and `eks:index:ManagedNodeGroup` are remote components, so
- * the mock runtime sees each as one resource and none of their children. Their fakes return the
+ * the mock runtime records each as one resource and none of their children. Their fakes return the
  * outputs the program reads from them.
  */
 import * as crypto from "node:crypto";
@@ -23,7 +23,7 @@ function region(): string {
   return pulumi.runtime.getConfig("aws:region") ?? "us-east-1";
 }
 
-/** A stable hex id derived from a logical name, so repeated runs produce the same ids. */
+/** Derives a stable hex id from a logical name, so repeated runs produce the same ids. */
 function hexId(name: string, length: number): string {
   return crypto.createHash("sha256").update(name).digest("hex").slice(0, length);
 }
@@ -73,7 +73,13 @@ export function fakeAwsOutputs(type: string, name: string, inputs: Record<string
 function fakeVpc(name: string, inputs: Record<string, any>): Outputs {
   const zones = availabilityZones(Number(inputs.numberOfAvailabilityZones ?? 3));
   const subnetIds = (kind: string) => zones.map((zone) => `subnet-${hexId(`${name}-${kind}-${zone}`, 17)}`);
-  const natCount = inputs.natGateways?.strategy === "OnePerAz" ? zones.length : inputs.natGateways?.strategy === "None" ? 0 : 1;
+  const strategy = inputs.natGateways?.strategy ?? "OnePerAz";
+  let natCount = 1;
+  if (strategy === "OnePerAz") {
+    natCount = zones.length;
+  } else if (strategy === "None") {
+    natCount = 0;
+  }
   return {
     vpcId: `vpc-${hexId(name, 17)}`,
     publicSubnetIds: subnetIds("public"),
