@@ -304,10 +304,9 @@ function validateAuthProxyArgs(args: AuthProxyArgs, parent: pulumi.Resource): vo
     problems.push(`namespace "${args.namespace}" is invalid. Use a DNS-1123 label such as auth.`);
   }
 
+  // No session route is allowed: a new stack may start with public routes only, and Oathkeeper
+  // then has an empty rule file and denies every decision request.
   const sessionRoutes = args.routes.filter((route) => route.access === "session");
-  if (sessionRoutes.length === 0) {
-    problems.push('routes contain no route with access "session", so Oathkeeper would have no access rule. Add one or leave out the AuthProxy.');
-  }
   for (const route of sessionRoutes) {
     try {
       accessRuleUrlPattern(route);

@@ -376,11 +376,6 @@ describe("AuthProxy", () => {
       ],
       ["upper-case namespace", { namespace: "Auth" }, 'namespace "Auth" is invalid. Use a DNS-1123 label such as auth.'],
       [
-        "no session route",
-        { routes: routes.filter((route) => route.access !== "session") },
-        'routes contain no route with access "session", so Oathkeeper would have no access rule. Add one or leave out the AuthProxy.',
-      ],
-      [
         "session route with bad host",
         { routes: [...routes, { name: "odd", host: "Odd.example.test", pathPrefix: "/x", access: "session", backend: service }] },
         'route "odd" has an invalid host "Odd.example.test". Use a lower-case hostname such as app.example.com.',
@@ -415,5 +410,16 @@ describe("AuthProxy", () => {
       const config = parse(configMapData()["config.yaml"]!) as Record<string, any>;
       expect(config.mutators.id_token.config.ttl).toBe("10m");
     });
+  });
+});
+
+describe("AuthProxy without session routes", () => {
+  beforeAll(() => useMocks());
+  beforeEach(() => resetRecords());
+
+  it("writes an empty rule file", async () => {
+    const proxy = await buildAuthProxy({ routes: routes.filter((route) => route.access !== "session") });
+    expect(proxy.accessRules).toEqual([]);
+    expect(JSON.parse(configMapData()["access-rules.json"]!)).toEqual([]);
   });
 });
