@@ -14,7 +14,7 @@ import { loadConfig } from "./stacks/config";
 import { createPlatform } from "./stacks/platforms";
 
 const config = loadConfig();
-const { platform, publishHostnames } = createPlatform(config);
+const { platform, publishHostnames, outputs: platformOutputs } = createPlatform(config);
 
 const staffCa = new MtlsCA("staff", {
   staff: config.staff,
@@ -95,5 +95,7 @@ export const staffCertificateCommands = Object.fromEntries(
 export const localCaCertificatePem: pulumi.Output<string> | undefined = localCertificate?.caCertificatePem;
 /** JWKS URL inside the cluster, where backends fetch the keys that verify ID tokens. */
 export const jwksUrl = authProxy.jwksUrl;
+/** Facts about the cluster the platform built, such as the EKS cluster name. Empty on kind. */
+export const cluster = platformOutputs;
 /** Issuer (`iss`) and audience (`aud`) that backends check in every ID token. */
 export const idToken = { issuer: `https://${config.appHost}/`, audience: config.idToken.audience };

@@ -8,6 +8,16 @@ import { z } from "zod";
 import { findRouteProblems, isHostname, type Route } from "../components/routes";
 import { defaultImages, type ImageVersions } from "../components/versions";
 import { builtInRoutes } from "./builtin-routes";
+import {
+  eksConfigKey,
+  eksConfigKeys,
+  eksSettingsFromConfig,
+  eksSettingsProblems,
+  eksSettingsSchema,
+  providedCertificateConfigKeys,
+  type EksConfigKey,
+  type EksSettings,
+} from "./eks-config";
 import { defaultKindNodeImage, type KindSettings } from "./kind";
 import { parseRoute, parseStaff, type StaffEntry } from "./route-syntax";
 
@@ -34,6 +44,12 @@ export interface StackConfig {
   readonly sampleApps: boolean;
   /** Present when `platform` is `kind`. */
   readonly kind?: KindSettings;
+  /** Present when `platform` is `eks`. */
+  readonly eks?: EksSettings;
+  /** Secret values the EKS platform needs, present when `platform` is `eks`. */
+  readonly eksSecrets?: {
+    readonly providedCertificate?: { readonly certificatePem: pulumi.Output<string>; readonly privateKeyPem: pulumi.Output<string> };
+  };
 }
 
 export interface IdentitySettings {
@@ -119,6 +135,8 @@ const rawSchema = z
     kindNodeImage: imageSchema("kindNodeImage"),
     kubeconfigContext: z.string(),
     ...Object.fromEntries(Object.keys(imageConfigKeys).map((key) => [key, imageSchema(key)])),
+    // The EKS keys are checked together by eksSettingsSchema, and only on EKS stacks.
+    ...Object.fromEntries(Object.keys(eksConfigKeys).map((key) => [key, z.unknown()])),
   })
   .strict();
 
@@ -146,6 +164,7 @@ export const configDefaults: Record<string, unknown> = {
   kindNodeImage: defaultKindNodeImage,
   kubeconfigContext: "",
   ...Object.fromEntries(Object.entries(imageConfigKeys).map(([key, field]) => [key, defaultImages[field]])),
+  ...Object.fromEntries(Object.entries(eksConfigKeys).map(([key, { default: value }]) => [key, value])),
 };
 
 /** Keys whose values are objects or lists, so they are read with `getObject`. */
@@ -156,16 +175,23 @@ const structuredKeys = new Set(
 );
 
 /** Secret keys, read with `getSecret`. They are not declared in Pulumi.yaml, see the comment there. */
-export const secretConfigKeys = ["googleClientSecret", "smtpConnectionUri"] as const;
+export const secretConfigKeys = [
+  "googleClientSecret",
+  "smtpConnectionUri",
+  providedCertificateConfigKeys.certificate,
+  providedCertificateConfigKeys.privateKey,
+] as const;
 
 /** Whether each secret key is set, so the checks never touch the secret values. */
 export interface SecretPresence {
   readonly googleClientSecret: boolean;
   readonly smtpConnectionUri: boolean;
+  /** Both the certificate and the key of a provided public certificate (EKS). */
+  readonly providedCertificate?: boolean;
 }
 
 /** The validated config without secrets: what {@link checkConfig} returns. */
-export type PlainStackConfig = Omit<StackConfig, "identity"> & {
+export type PlainStackConfig = Omit<StackConfig, "identity" | "eksSecrets"> & {
   readonly identity: Omit<IdentitySettings, "google" | "mail"> & {
     readonly googleClientId?: string;
     readonly mail: { readonly kind: "catcher" } | { readonly kind: "smtp"; readonly fromAddress: string };
@@ -315,6 +341,27 @@ function checkParsedConfig(
     problems.push(`apigw:routes: ${problem}`);
   }
 
+  let eks: EksSettings | undefined;
+  if (raw.platform === "eks") {
+    const eksValues = Object.fromEntries(
+      Object.keys(eksConfigKeys).map((key) => [key, (raw as Record<string, unknown>)[key]]),
+    ) as Record<EksConfigKey, unknown>;
+    const parsedEks = eksSettingsSchema.safeParse(eksSettingsFromConfig(eksValues));
+    if (parsedEks.success) {
+      eks = parsedEks.data;
+      const hostnames = [...new Set(routes.map((route) => route.host))];
+      problems.push(
+        ...eksSettingsProblems(eks, { hostnames, providedCertificateKeysSet: secrets.providedCertificate === true }),
+      );
+    } else {
+      for (const issue of parsedEks.error.issues) {
+        const path = issue.path.map((segment) => (typeof segment === "number" ? `[${segment}]` : `.${String(segment)}`)).join("").slice(1);
+        const key = eksKeyForIssue(path);
+        problems.push(`${key} = ${describeValue((raw as Record<string, unknown>)[key.replace(/^apigw:/, "").replace(/\[[0-9]+\]$/, "")])}: ${issue.message}`);
+      }
+    }
+  }
+
   if (problems.length > 0) {
     return { problems };
   }
@@ -343,8 +390,22 @@ function checkParsedConfig(
       images,
       sampleApps: raw.sampleApps,
       ...(kind !== undefined ? { kind } : {}),
+      ...(eks !== undefined ? { eks } : {}),
     },
   };
+}
+
+/**
+ * Returns the config key for an issue in the EKS settings. An issue on a whole group (such as a
+ * union mismatch on `tls`) names the group's first key.
+ */
+function eksKeyForIssue(path: string): string {
+  try {
+    return eksConfigKey(path);
+  } catch {
+    const group = Object.values(eksConfigKeys).find((entry) => entry.path.startsWith(`${path}.`));
+    return group !== undefined ? eksConfigKey(group.path) : "apigw:eks*";
+  }
 }
 
 /** Checks whether `host` is `domain` or a subdomain of it, as cookie domain matching does. */
@@ -390,9 +451,12 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
 
   const googleClientSecret = config.getSecret("googleClientSecret");
   const smtpConnectionUri = config.getSecret("smtpConnectionUri");
+  const providedCertificatePem = config.getSecret(providedCertificateConfigKeys.certificate);
+  const providedPrivateKeyPem = config.getSecret(providedCertificateConfigKeys.privateKey);
   const result = checkConfig(values, {
     googleClientSecret: googleClientSecret !== undefined,
     smtpConnectionUri: smtpConnectionUri !== undefined,
+    providedCertificate: providedCertificatePem !== undefined && providedPrivateKeyPem !== undefined,
   });
   problems.push(...result.problems);
   if (result.config === undefined || problems.length > 0) {
@@ -408,5 +472,13 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
       ...(googleClientId !== undefined && googleClientSecret !== undefined ? { google: { clientId: googleClientId, clientSecret: googleClientSecret } } : {}),
       mail: mail.kind === "catcher" ? mail : { ...mail, connectionUri: smtpConnectionUri! },
     },
+    ...(plain.eks !== undefined
+      ? {
+          eksSecrets:
+            providedCertificatePem !== undefined && providedPrivateKeyPem !== undefined
+              ? { providedCertificate: { certificatePem: providedCertificatePem, privateKeyPem: providedPrivateKeyPem } }
+              : {},
+        }
+      : {}),
   };
 }

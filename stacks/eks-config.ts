@@ -1,6 +1,9 @@
 /**
- * Settings of the EKS platform, from the stack config object `apigw:eks`, and the checks that
- * span more than one field.
+ * Settings of the EKS platform and the checks that span more than one field.
+ *
+ * Pulumi project config cannot declare object-valued keys, so each setting is a typed key of its
+ * own, such as `apigw:eksNodeMinSize`. {@link eksConfigKeys} maps those keys to the fields of the
+ * nested {@link EksSettings}, which the schema below checks.
  */
 import { z } from "zod";
 
@@ -49,9 +52,87 @@ const domainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-
 const hostedZoneIdPattern = /^Z[A-Z0-9]{1,31}$/;
 const iamRoleArnPattern = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
 
-/** Builds the `pulumi config set --path` command that sets one field of `apigw:eks`. */
+/**
+ * Config key of every EKS setting, the field of {@link EksSettings} it sets, and its default.
+ * Pulumi.yaml declares the same keys and defaults, and a test keeps them equal. An empty string
+ * or 0 default means "not set" for the optional fields, as {@link eksSettingsFromConfig} reads it.
+ */
+export const eksConfigKeys = {
+  eksProduction: { path: "production", default: false },
+  eksKubernetesVersion: { path: "kubernetesVersion", default: defaultKubernetesVersion },
+  eksClusterAdminRoleArns: { path: "clusterAdminRoleArns", default: [] as string[] },
+  eksNodeInstanceTypes: { path: "nodes.instanceTypes", default: [defaultInstanceType] },
+  eksNodeMinSize: { path: "nodes.minSize", default: 2 },
+  eksNodeDesiredSize: { path: "nodes.desiredSize", default: 2 },
+  eksNodeMaxSize: { path: "nodes.maxSize", default: 4 },
+  eksNodeDiskSizeGiB: { path: "nodes.diskSizeGiB", default: 30 },
+  eksVpcCidr: { path: "network.vpcCidr", default: "10.0.0.0/16" },
+  eksAvailabilityZoneCount: { path: "network.availabilityZoneCount", default: 2 },
+  eksNatGateways: { path: "network.natGateways", default: "single" },
+  eksDbInstanceClass: { path: "database.instanceClass", default: "db.t4g.micro" },
+  eksDbEngineVersion: { path: "database.engineVersion", default: "17" },
+  eksDbAllocatedStorageGiB: { path: "database.allocatedStorageGiB", default: 20 },
+  eksDbMaxAllocatedStorageGiB: { path: "database.maxAllocatedStorageGiB", default: 0 },
+  eksDbMultiAz: { path: "database.multiAz", default: false },
+  eksDbBackupRetentionDays: { path: "database.backupRetentionDays", default: 7 },
+  eksDbDeletionProtection: { path: "database.deletionProtection", default: true },
+  eksDbFinalSnapshot: { path: "database.finalSnapshot", default: true },
+  eksDbProtect: { path: "database.protect", default: true },
+  eksTlsMode: { path: "tls.mode", default: "letsencrypt" },
+  eksTlsEmail: { path: "tls.email", default: "" },
+  eksAcmeServer: { path: "tls.acmeServer", default: letsEncryptProductionServer },
+  eksHostedZoneName: { path: "hostedZone.name", default: "" },
+  eksHostedZoneId: { path: "hostedZone.id", default: "" },
+  eksDnsRecords: { path: "dnsRecords", default: true },
+  eksReplicas: { path: "availability.replicas", default: 2 },
+  eksGatewayMaxReplicas: { path: "availability.gatewayMaxReplicas", default: 6 },
+} as const;
+
+export type EksConfigKey = keyof typeof eksConfigKeys;
+
+const keyByPath = new Map<string, EksConfigKey>(
+  Object.entries(eksConfigKeys).map(([key, { path }]) => [path, key as EksConfigKey]),
+);
+
+/** Returns the full config key (`apigw:eksNodeMinSize`) of a settings path (`nodes.minSize`). */
+export function eksConfigKey(path: string): string {
+  const key = keyByPath.get(path.replace(/\[[0-9]+\]$/, ""));
+  if (key === undefined) {
+    throw new Error(`No config key for EKS setting ${path}`);
+  }
+  return `apigw:${key}${path.match(/\[[0-9]+\]$/)?.[0] ?? ""}`;
+}
+
+/** Builds the `pulumi config set` command that sets one EKS setting. */
 function setCommand(path: string, example: string | number | boolean): string {
-  return `Run: pulumi config set --path "eks.${path}" ${example}`;
+  const key = eksConfigKey(path).replace(/^apigw:/, "");
+  return key.includes("[") ? `Run: pulumi config set --path '${key}' ${example}` : `Run: pulumi config set ${key} ${example}`;
+}
+
+/**
+ * Builds the nested settings object from the flat config values (defaults filled in), for
+ * {@link eksSettingsSchema}. The optional fields are left out when their value means "not set".
+ */
+export function eksSettingsFromConfig(values: Record<EksConfigKey, unknown>): Record<string, unknown> {
+  const settings: Record<string, any> = {};
+  const set = (path: string, value: unknown) => {
+    const parts = path.split(".");
+    let target = settings;
+    for (const part of parts.slice(0, -1)) {
+      target = target[part] ??= {};
+    }
+    target[parts[parts.length - 1]!] = value;
+  };
+  for (const [key, { path }] of Object.entries(eksConfigKeys)) {
+    const value = values[key as EksConfigKey];
+    if (key === "eksDbMaxAllocatedStorageGiB" && value === 0) continue;
+    if ((key === "eksHostedZoneName" || key === "eksHostedZoneId") && value === "") continue;
+    // true means "create records when a hosted zone is set", the schema's default.
+    if (key === "eksDnsRecords" && value === true) continue;
+    if (values.eksTlsMode === "provided" && (key === "eksTlsEmail" || key === "eksAcmeServer")) continue;
+    set(path, value);
+  }
+  return settings;
 }
 
 /**
@@ -62,8 +143,8 @@ function strictObject<Shape extends z.core.$ZodLooseShape>(shape: Shape, path: s
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === "unrecognized_keys"
-        ? `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}. Check the spelling against the apigw:eks settings in docs/aws.md`
-        : `must be a mapping. Write ${path} as a YAML mapping in Pulumi.<stack>.yaml`,
+        ? `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}. Check the spelling against the EKS settings in docs/aws.md`
+        : `must be a mapping of the ${path} settings`,
   });
 }
 
@@ -93,7 +174,7 @@ const nodesSchema = strictObject(
     maxSize: count("nodes.maxSize", 4, 1, 100).default(4),
     diskSizeGiB: count("nodes.diskSizeGiB", 30, 20, 1000).default(30),
   },
-  "apigw:eks.nodes",
+  "nodes",
 ).default({ instanceTypes: [defaultInstanceType], minSize: 2, desiredSize: 2, maxSize: 4, diskSizeGiB: 30 });
 
 const networkSchema = strictObject(
@@ -114,7 +195,7 @@ const networkSchema = strictObject(
       })
       .default("single"),
   },
-  "apigw:eks.network",
+  "network",
 ).default({ vpcCidr: "10.0.0.0/16", availabilityZoneCount: 2, natGateways: "single" });
 
 const databaseSchema = strictObject(
@@ -138,7 +219,7 @@ const databaseSchema = strictObject(
     finalSnapshot: flag("database.finalSnapshot", true),
     protect: flag("database.protect", true),
   },
-  "apigw:eks.database",
+  "database",
 ).default({
     instanceClass: "db.t4g.micro",
     engineVersion: "17",
@@ -158,10 +239,10 @@ const letsEncryptSchema = strictObject(
     .url({ protocol: /^https$/, error: `must be the https URL of an ACME directory. ${setCommand("tls.acmeServer", letsEncryptStagingServer)}` })
     .default(letsEncryptProductionServer),
   },
-  "apigw:eks.tls",
+  "tls",
 );
 
-const providedSchema = strictObject({ mode: z.literal("provided") }, "apigw:eks.tls");
+const providedSchema = strictObject({ mode: z.literal("provided") }, "tls");
 
 const tlsSchema = z.discriminatedUnion("mode", [letsEncryptSchema, providedSchema], {
   error:
@@ -180,14 +261,15 @@ const hostedZoneSchema = strictObject(
     .regex(hostedZoneIdPattern, { error: `must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ. ${setCommand("hostedZone.id", "Z0123456789ABCDEFGHIJ")}` })
     .optional(),
   },
-  "apigw:eks.hostedZone",
+  "hostedZone",
 );
 
 /**
- * Schema of the stack config object `apigw:eks`. A missing object means every default below.
+ * Schema of the EKS settings. A missing field means its default below.
  *
- * stacks/config.ts calls `eksSettingsSchema.safeParse(config.getObject("eks"))` and reports each
- * issue with its path, then calls {@link eksSettingsProblems} for the checks across fields.
+ * stacks/config.ts builds the object with {@link eksSettingsFromConfig}, reports each issue under
+ * the config key {@link eksConfigKey} names, then calls {@link eksSettingsProblems} for the checks
+ * across fields.
  */
 export const eksSettingsSchema = z.preprocess(
   (value) => value ?? {},
@@ -221,10 +303,10 @@ export const eksSettingsSchema = z.preprocess(
           replicas: count("availability.replicas", 2, 2, 20).default(2),
           gatewayMaxReplicas: count("availability.gatewayMaxReplicas", 6, 2, 50).default(6),
         },
-        "apigw:eks.availability",
+        "availability",
       ).default({ replicas: 2, gatewayMaxReplicas: 6 }),
     },
-    "apigw:eks",
+    "EKS",
   ),
 );
 
@@ -259,8 +341,8 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
 
   if (nodes.minSize > nodes.desiredSize || nodes.desiredSize > nodes.maxSize) {
     problems.push(
-      `apigw:eks.nodes: minSize ${nodes.minSize}, desiredSize ${nodes.desiredSize} and maxSize ${nodes.maxSize} must satisfy minSize <= desiredSize <= maxSize. ` +
-        "Change one of them",
+      `apigw:eksNodeMinSize = ${nodes.minSize}, apigw:eksNodeDesiredSize = ${nodes.desiredSize} and apigw:eksNodeMaxSize = ${nodes.maxSize}: ` +
+        "must satisfy min <= desired <= max. Change one of them",
     );
   }
 
@@ -268,22 +350,22 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
   const architectures = new Set(nodes.instanceTypes.map((type) => (isGravitonInstanceType(type) ? "arm64" : "x86_64")));
   if (architectures.size > 1) {
     problems.push(
-      `apigw:eks.nodes.instanceTypes = ${JSON.stringify(nodes.instanceTypes)}: mixes Graviton (arm64) and x86_64 types, but one node group runs one architecture. ` +
+      `${eksConfigKey("nodes.instanceTypes")} = ${JSON.stringify(nodes.instanceTypes)}: mixes Graviton (arm64) and x86_64 types, but one node group runs one architecture. ` +
         "List types of one architecture only",
     );
   }
 
   if (database.maxAllocatedStorageGiB !== undefined && database.maxAllocatedStorageGiB <= database.allocatedStorageGiB) {
     problems.push(
-      `apigw:eks.database.maxAllocatedStorageGiB = ${database.maxAllocatedStorageGiB}: must exceed allocatedStorageGiB (${database.allocatedStorageGiB}) ` +
-        'for storage autoscaling. Raise it or run: pulumi config rm --path "eks.database.maxAllocatedStorageGiB"',
+      `${eksConfigKey("database.maxAllocatedStorageGiB")} = ${database.maxAllocatedStorageGiB}: must exceed ${eksConfigKey("database.allocatedStorageGiB")} (${database.allocatedStorageGiB}) ` +
+        "for storage autoscaling. Raise it, or run: pulumi config rm eksDbMaxAllocatedStorageGiB",
     );
   }
 
   if (settings.dnsRecords === true && hostedZone === undefined) {
     problems.push(
-      "apigw:eks.dnsRecords = true: DNS records need a Route 53 hosted zone, but apigw:eks.hostedZone is missing. " +
-        `${setCommand("hostedZone.name", "example.com")}, or set dnsRecords to false`,
+      "apigw:eksDnsRecords = true: DNS records need a Route 53 hosted zone, but apigw:eksHostedZoneName is empty. " +
+        `${setCommand("hostedZone.name", "example.com")}, or set eksDnsRecords to false`,
     );
   }
 
@@ -292,13 +374,13 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
   // IngressRoutes, and the admin host requires a client certificate.
   if (tls.mode === "letsencrypt" && hostedZone === undefined) {
     problems.push(
-      'apigw:eks.tls.mode = "letsencrypt": cert-manager answers the DNS-01 challenge in Route 53, but apigw:eks.hostedZone is missing. ' +
-        `${setCommand("hostedZone.name", "example.com")}, or use tls.mode "provided"`,
+      'apigw:eksTlsMode = "letsencrypt": cert-manager answers the DNS-01 challenge in Route 53, but apigw:eksHostedZoneName is empty. ' +
+        `${setCommand("hostedZone.name", "example.com")}, or set eksTlsMode to "provided"`,
     );
   }
   if (tls.mode === "provided" && !context.providedCertificateKeysSet) {
     problems.push(
-      `apigw:eks.tls.mode = "provided": the secret keys apigw:${providedCertificateConfigKeys.certificate} and apigw:${providedCertificateConfigKeys.privateKey} must both be set. ` +
+      `apigw:eksTlsMode = "provided": the secret keys apigw:${providedCertificateConfigKeys.certificate} and apigw:${providedCertificateConfigKeys.privateKey} must both be set. ` +
         `Run: pulumi config set --secret ${providedCertificateConfigKeys.certificate} < cert.pem, and the same for the key`,
     );
   }
@@ -307,7 +389,7 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
     for (const host of context.hostnames) {
       if (host !== hostedZone.name && !host.endsWith(`.${hostedZone.name}`)) {
         problems.push(
-          `host "${host}" is outside the hosted zone apigw:eks.hostedZone.name = "${hostedZone.name}", so Route 53 can hold neither its record nor its DNS-01 challenge. ` +
+          `host "${host}" is outside the hosted zone apigw:eksHostedZoneName = "${hostedZone.name}", so Route 53 can hold neither its record nor its DNS-01 challenge. ` +
             "Use hosts under that domain or name the zone that contains them",
         );
       }
@@ -325,7 +407,7 @@ function productionProblems(settings: EksSettings): string[] {
   const problems: string[] = [];
   const { nodes, network, database, tls } = settings;
   const required = (path: string, actual: unknown, expected: string, reason: string) =>
-    problems.push(`apigw:eks.${path} = ${JSON.stringify(actual)}: must be ${expected} when apigw:eks.production is true, ${reason}. ${setCommand(path, expected)}`);
+    problems.push(`${eksConfigKey(path)} = ${JSON.stringify(actual)}: must be ${expected} when apigw:eksProduction is true, ${reason}. ${setCommand(path, expected)}`);
 
   if (network.natGateways !== "perZone") {
     required("network.natGateways", network.natGateways, "perZone", "because one NAT gateway cuts every zone off the internet when its zone fails");

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../components/platform";
 import type { StackConfig } from "./config";
+import { createEksPlatform } from "./eks";
 import { createKindPlatform } from "./kind";
 
 /** The platform a stack runs on, and what it still needs once the Gateway exists. */
@@ -20,7 +21,18 @@ export function createPlatform(config: StackConfig): PlatformSelection {
   switch (config.platform) {
     case "kind":
       return { platform: createKindPlatform("kind", config.kind!), outputs: {} };
-    case "eks":
-      throw new Error("EKS platform not implemented yet");
+    case "eks": {
+      const hosts = {
+        public: [...new Set(config.routes.filter((route) => route.access !== "mtls").map((route) => route.host))],
+        admin: [...new Set(config.routes.filter((route) => route.access === "mtls").map((route) => route.host))],
+      };
+      const eks = createEksPlatform("eks", config.eks!, hosts, config.eksSecrets ?? {});
+      return {
+        platform: eks.platform,
+        // The EKS platform knows its hosts already, because the certificate needs them first.
+        publishHostnames: (_hostnames, loadBalancerHostname) => eks.publishHostnames(loadBalancerHostname),
+        outputs: eks.outputs,
+      };
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { fakeAwsCallResult, fakeAwsOutputs } from "./aws";
+import { fakeKubernetesOutputs } from "./kubernetes";
 import { fakeRandomOutputs } from "./random";
 import { fakeTlsOutputs } from "./tls";
 
@@ -20,6 +21,8 @@ export async function fakeOutputs(type: string, name: string, inputs: Record<str
     case "eks":
     case "awsx":
       return fakeAwsOutputs(type, name, inputs);
+    case "kubernetes":
+      return fakeKubernetesOutputs(type, name, inputs);
     default:
       return {};
   }
