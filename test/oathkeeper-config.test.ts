@@ -13,7 +13,14 @@ import {
   standardHttpMethods,
 } from "../components/oathkeeper-config";
 import type { Route } from "../components/routes";
-import { describeWithSchemas, validateAccessRules, validateHandlerConfig, validateOathkeeperConfig } from "./schemas";
+import {
+  accessRuleSchemaAvailable,
+  accessRuleSchemaMissing,
+  describeWithSchemas,
+  validateAccessRules,
+  validateHandlerConfig,
+  validateOathkeeperConfig,
+} from "./schemas";
 
 const service = { kind: "service", namespace: "apps", service: "backend", port: 8080 } as const;
 
@@ -206,7 +213,10 @@ describeWithSchemas("Oathkeeper config schemas", () => {
     expect(validateOathkeeperConfig(config)).toEqual([]);
   });
 
-  it("rule file passes the schema", () => {
+  if (!accessRuleSchemaAvailable()) {
+    console.warn(`NOTICE: skipping "rule file passes the schema". ${accessRuleSchemaMissing}`);
+  }
+  it.skipIf(!accessRuleSchemaAvailable())("rule file passes the schema", () => {
     expect(validateAccessRules(JSON.parse(JSON.stringify(rules)))).toEqual([]);
   });
 

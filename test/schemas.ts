@@ -33,6 +33,14 @@ export function findSchemaDirectory(): string | undefined {
 
 const schemaDirectory = findSchemaDirectory();
 
+/**
+ * Whether the schemas come from the download cache, which lacks the project-written access-rule
+ * schema. Only then may a run under CI skip the rule-file check.
+ */
+export function schemasFromDownloadCache(): boolean {
+  return schemaDirectory === schemaCacheDirectory;
+}
+
 const missingMessage =
   "Upstream schemas not found (looked in APIGW_SCHEMAS_DIR, ../shared/schemas and .schemas-cache). " +
   "Run `npm run fetch-schemas` to download the pinned files, or set APIGW_SCHEMAS_DIR.";
@@ -115,10 +123,10 @@ function oryValidatorRegistry(): Ajv {
     "kratos/identity_extension.schema.json",
     "oathkeeper/config.schema.json",
     "oathkeeper/oryx/logrusx/config.schema.json",
-    "oathkeeper-access-rules.schema.json",
+    ...(accessRuleSchemaAvailable() ? [accessRuleSchemaFile] : []),
   ]) {
     let schema = rewriteRefs(readJson(file)) as { $id: string };
-    if (file === "oathkeeper-access-rules.schema.json") {
+    if (file === accessRuleSchemaFile) {
       schema = withHandlerNames(schema);
     }
     // Kratos and Oathkeeper vendor the same otelx schema under the same $id, so register it once.
@@ -191,7 +199,27 @@ export function validateOathkeeperConfig(config: unknown): string[] {
   return validateWith(compiled("https://github.com/ory/oathkeeper/schema/config.schema.json"), config);
 }
 
-/** Validates an access-rule file (an array of rules) against the strict rule-file schema. */
+/**
+ * The strict access-rule schema. Oathkeeper publishes no schema for rule files, so this one was
+ * written beside the upstream copies and has no upstream URL: `npm run fetch-schemas` cannot
+ * download it, and a folder filled that way lacks it.
+ */
+const accessRuleSchemaFile = "oathkeeper-access-rules.schema.json";
+
+/** Checks whether the schema folder contains the access-rule schema. */
+export function accessRuleSchemaAvailable(): boolean {
+  return schemaDirectory !== undefined && fs.existsSync(path.join(schemaDirectory, accessRuleSchemaFile));
+}
+
+/** Notice printed where rule files go unchecked because the access-rule schema is missing. */
+export const accessRuleSchemaMissing =
+  `${accessRuleSchemaFile} is not in the schema folder (npm run fetch-schemas cannot download it, because it has no upstream URL), ` +
+  "so access-rule files are checked only by Oathkeeper's handler schemas.";
+
+/**
+ * Validates an access-rule file (an array of rules) against the strict rule-file schema. Throws
+ * when the schema is missing; check {@link accessRuleSchemaAvailable} first.
+ */
 export function validateAccessRules(rules: unknown): string[] {
   return validateWith(compiled("urn:gateway:oathkeeper-access-rules"), rules);
 }
@@ -267,7 +295,12 @@ export function validateTraefikResource(resource: { apiVersion?: string; kind?: 
 export function validateKubernetesObject(object: { apiVersion?: string; kind?: string; [key: string]: unknown }): string[] {
   const apiVersion = object.apiVersion ?? "";
   const kind = object.kind ?? "";
-  const modulePath = `kubernetes-models/${apiVersion}/${kind}`;
+  // cert-manager objects (EKS stacks) are checked with the models that
+  // @kubernetes-models/cert-manager 4.4.4 generated from cert-manager v1.11.2's CRDs.
+  // NOTE: the program installs cert-manager v1.21.1, whose Certificate and ClusterIssuer schemas
+  // may have gained fields since v1.11.2. Only fields both versions know are checked.
+  const modelPackage = apiVersion.startsWith("cert-manager.io/") ? "@kubernetes-models/cert-manager" : "kubernetes-models";
+  const modulePath = `${modelPackage}/${apiVersion}/${kind}`;
   let model: { new (data: unknown): { validate(): void } };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
