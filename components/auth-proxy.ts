@@ -225,7 +225,7 @@ export class AuthProxy extends pulumi.ComponentResource {
 
     if (spreadAcrossZones) {
       new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-oathkeeper`,
+        `${name}-oathkeeper-pdb`,
         {
           metadata: { namespace: namespace.metadata.name, labels },
           // maxUnavailable rather than minAvailable, so with one replica the budget still allows
