@@ -69,9 +69,20 @@ export function isDnsLabel(value: string): boolean {
   return dnsLabel.test(value);
 }
 
-/** Checks whether a string is a lower-case hostname with at least two labels. */
+/**
+ * Checks whether a string is a lower-case hostname with at least two labels. A dotted IP address
+ * is not one, because its last label has no letter.
+ */
 export function isHostname(value: string): boolean {
-  return hostname.test(value);
+  return hostname.test(value) && /[a-z]/.test(value.slice(value.lastIndexOf(".") + 1));
+}
+
+/**
+ * Checks whether a string is a DNS-1035 label, as Kubernetes Service names require: like a
+ * DNS-1123 label, but starting with a letter.
+ */
+export function isServiceName(value: string): boolean {
+  return isDnsLabel(value) && /^[a-z]/.test(value);
 }
 
 /** Checks whether a path prefix is `/` or `/segment(/segment)*` with literal characters only. */

@@ -5,7 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { findRouteProblems, isHostname, type Route } from "../components/routes";
+import { kratosPublicPathPrefix, selfServiceUiPaths } from "../components/kratos-config";
+import { findRouteProblems, isHostname, pathIsUnderPrefix, type Route } from "../components/routes";
+import { backendAlias } from "../components/traefik-config";
 import { defaultImages, type ImageVersions } from "../components/versions";
 import { builtInRoutes } from "./builtin-routes";
 import {
@@ -18,7 +20,7 @@ import {
   type EksConfigKey,
   type EksSettings,
 } from "./eks-config";
-import { defaultKindNodeImage, type KindSettings } from "./kind";
+import { defaultKindNodeImage, kindClusterNamePattern, kindNodeImagePattern, type KindSettings } from "./kind";
 import { parseRoute, parseStaff, type StaffEntry } from "./route-syntax";
 
 export type PlatformName = "kind" | "eks";
@@ -81,6 +83,22 @@ export const imageConfigKeys: Record<string, keyof ImageVersions> = {
 // they make two deployments of one commit differ.
 const pinnedImage = /^[a-z0-9.-]+(?::[0-9]+)?(?:\/[a-z0-9._-]+)+(?::[A-Za-z0-9._-]{1,128})?(?:@sha256:[a-f0-9]{64})?$/;
 const ttlPattern = /^[1-9][0-9]*(s|m|h)$/;
+// The audience goes into Oathkeeper's claims template and a JSON string, as the AuthProxy checks.
+const audiencePattern = /^[A-Za-z0-9._:/-]{1,256}$/;
+const googleClientIdPattern = /^[A-Za-z0-9._-]+$/;
+/** Longest ID token lifetime accepted, in seconds. A stolen token stays valid this long. */
+const maxTokenTtlSeconds = 24 * 3600;
+/**
+ * Longest staff CA validity accepted, in hours (20 years). Go durations, which the TLS provider
+ * uses for validity, overflow above about 2.5 million hours.
+ */
+const maxCaValidityHours = 175_200;
+
+/** Converts a duration such as `10m` to seconds. */
+function ttlSeconds(ttl: string): number {
+  const amount = Number(ttl.slice(0, -1));
+  return amount * { s: 1, m: 60, h: 3600 }[ttl.slice(-1) as "s" | "m" | "h"];
+}
 
 function imageSchema(key: string) {
   return z.string().superRefine((image, context) => {
@@ -108,32 +126,61 @@ function imageProblem(image: string, key: string): string | undefined {
 }
 
 const hostSchema = (key: string) =>
-  z.string().refine(isHostname, { error: `must be a lower-case hostname such as app.example.com. Run: pulumi config set ${key} <hostname>` });
+  z.string({ error: `must be a hostname. Run: pulumi config set ${key} <hostname>` }).refine(isHostname, {
+    error: `must be a lower-case hostname such as app.example.com (internationalized names in punycode, such as xn--bcher-kva.example). Run: pulumi config set ${key} <hostname>`,
+  });
 
 const rawSchema = z
   .object({
     platform: z.enum(["kind", "eks"], { error: "must be kind or eks. Run: pulumi config set platform kind" }),
     appHost: hostSchema("appHost"),
     adminHost: hostSchema("adminHost"),
-    routes: z.array(z.string(), { error: "must be a list of route strings" }),
-    staff: z.array(z.string(), { error: "must be a list of staff strings" }),
-    cookieDomain: z.string(),
+    routes: z.array(z.string({ error: "must be a route string, see the routes key in Pulumi.yaml" }), { error: "must be a list of route strings" }),
+    staff: z.array(z.string({ error: 'must be a staff string such as "alice: Alice Example <alice@example.com>"' }), {
+      error: "must be a list of staff strings",
+    }),
+    cookieDomain: z.string({ error: "must be a string" }),
     allowedReturnUrls: z.array(
-      z.url({ protocol: /^https$/, error: "must be an https URL such as https://app.example.com/" }),
+      z
+        .url({ protocol: /^https$/, error: "must be an https URL such as https://app.example.com/" })
+        .refine((url) => !url.includes("*"), { error: "must not contain a wildcard. List each URL explicitly" }),
       { error: "must be a list of https URLs" },
     ),
-    googleClientId: z.string(),
+    googleClientId: z
+      .string({ error: "must be a string" })
+      .refine((id) => id === "" || googleClientIdPattern.test(id), {
+        error: "must be the OAuth client ID from the Google Cloud console, such as 123-abc.apps.googleusercontent.com, or empty",
+      }),
     mail: z.enum(["catcher", "smtp"], { error: "must be catcher (an in-cluster mail catcher) or smtp. Run: pulumi config set mail catcher" }),
     mailFromAddress: z.email({ error: "must be an email address such as no-reply@example.com" }),
-    idTokenAudience: z.string().min(1, { error: "must not be empty. Run: pulumi config set idTokenAudience <audience>" }),
-    idTokenTtl: z.string().regex(ttlPattern, { error: "must be a duration in seconds, minutes or hours, such as 10m" }),
-    staffCertificateValidityHours: z.number({ error: "must be a number of hours" }).int().positive({ error: "must be a positive number of hours" }),
-    staffCaValidityHours: z.number({ error: "must be a number of hours" }).int().positive({ error: "must be a positive number of hours" }),
+    idTokenAudience: z
+      .string({ error: "must be a string" })
+      .regex(audiencePattern, { error: "must be 1 to 256 letters, digits or the characters . _ : / -, such as apigw" }),
+    idTokenTtl: z
+      .string({ error: "must be a string" })
+      .regex(ttlPattern, { error: "must be a duration in seconds, minutes or hours, such as 10m" })
+      .refine((ttl) => !ttlPattern.test(ttl) || ttlSeconds(ttl) <= maxTokenTtlSeconds, { error: "must be at most 24h, because a stolen ID token stays valid that long" }),
+    staffCertificateValidityHours: z
+      .number({ error: "must be a number of hours" })
+      .int({ error: "must be a whole number of hours" })
+      .positive({ error: "must be a positive number of hours" })
+      .max(maxCaValidityHours, { error: `must be at most ${maxCaValidityHours} hours (20 years)` }),
+    staffCaValidityHours: z
+      .number({ error: "must be a number of hours" })
+      .int({ error: "must be a whole number of hours" })
+      .positive({ error: "must be a positive number of hours" })
+      .max(maxCaValidityHours, { error: `must be at most ${maxCaValidityHours} hours (20 years)` }),
     sampleApps: z.boolean({ error: "must be true or false" }),
     kindMode: z.enum(["create", "existing"], { error: "must be create (the program runs kind) or existing (use kubeconfigContext)" }),
-    kindClusterName: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, { error: "must be a lower-case name of at most 32 characters" }),
-    kindNodeImage: imageSchema("kindNodeImage"),
-    kubeconfigContext: z.string(),
+    kindClusterName: z.string({ error: "must be a string" }).regex(kindClusterNamePattern, {
+      error: "must be 1 to 32 lower-case letters, digits or '-', starting and ending with a letter or digit. Run: pulumi config set kindClusterName apigw",
+    }),
+    kindNodeImage: z.string({ error: "must be a string" }).regex(kindNodeImagePattern, {
+      error:
+        "must be a kindest/node image pinned by digest (kindest/node:vX.Y.Z@sha256:...), because kind supports only node images built " +
+        "for its own release. Copy one from the release notes of your kind version, or run: pulumi config rm kindNodeImage",
+    }),
+    kubeconfigContext: z.string({ error: "must be a string" }),
     ...Object.fromEntries(Object.keys(imageConfigKeys).map((key) => [key, imageSchema(key)])),
     // The EKS keys are checked together by eksSettingsSchema, and only on EKS stacks.
     ...Object.fromEntries(Object.keys(eksConfigKeys).map((key) => [key, z.unknown()])),
@@ -294,11 +341,14 @@ function checkParsedConfig(
 
   const cookieDomain = raw.cookieDomain === "" ? undefined : raw.cookieDomain;
   if (cookieDomain !== undefined && !isHostname(cookieDomain)) {
-    problems.push(`apigw:cookieDomain = "${cookieDomain}": must be a hostname such as example.com, or empty for host-only cookies`);
-  }
-  if (cookieDomain !== undefined && !hostIsCovered(raw.appHost, cookieDomain)) {
+    problems.push(
+      `apigw:cookieDomain = "${cookieDomain}": must be a hostname such as example.com, without a leading dot, or empty for host-only cookies`,
+    );
+  } else if (cookieDomain !== undefined && !hostIsCovered(raw.appHost, cookieDomain)) {
     problems.push(`apigw:cookieDomain = "${cookieDomain}": must be apigw:appHost ("${raw.appHost}") or a parent domain of it`);
   }
+  // NOTE: a public suffix such as co.uk passes this check, and browsers would drop the cookie.
+  // Checking it needs the Public Suffix List.
 
   // The browser sends the Kratos session cookie only to the host that set it, unless the cookie
   // carries a Domain attribute. A session route on another host would then never see a session.
@@ -313,6 +363,14 @@ function checkParsedConfig(
     }
   }
 
+  if (raw.platform === "eks") {
+    for (const [key, host] of [["appHost", raw.appHost], ["adminHost", raw.adminHost]] as const) {
+      if (host.endsWith(".localhost")) {
+        problems.push(`apigw:${key} = "${host}": .localhost names resolve to the user's own machine, so nobody could reach an EKS stack there. Use a host under your domain`);
+      }
+    }
+  }
+
   if (raw.googleClientId !== "" && !secrets.googleClientSecret) {
     problems.push(
       `apigw:googleClientSecret is missing while apigw:googleClientId = "${raw.googleClientId}". Run: pulumi config set --secret googleClientSecret <secret>`,
@@ -324,9 +382,10 @@ function checkParsedConfig(
 
   let kind: KindSettings | undefined;
   if (raw.platform === "kind") {
-    if (raw.kindMode === "existing" && raw.kubeconfigContext === "") {
+    if (raw.kindMode === "existing" && raw.kubeconfigContext.trim() === "") {
       problems.push(
-        'apigw:kubeconfigContext = "": must name a kubeconfig context when apigw:kindMode is "existing". Run: pulumi config set kubeconfigContext kind-apigw',
+        `apigw:kubeconfigContext = ${describeValue(raw.kubeconfigContext)}: must name a kubeconfig context when apigw:kindMode is "existing". ` +
+          "Run: pulumi config set kubeconfigContext kind-apigw",
       );
     }
     kind =
@@ -336,7 +395,9 @@ function checkParsedConfig(
   }
 
   const mailCatcher = raw.mail === "catcher";
-  const routes = [...builtInRoutes({ appHost: raw.appHost, adminHost: raw.adminHost, mailCatcher }), ...applicationRoutes];
+  const builtIn = builtInRoutes({ appHost: raw.appHost, adminHost: raw.adminHost, mailCatcher });
+  problems.push(...applicationRouteProblems(applicationRoutes, builtIn, raw.appHost));
+  const routes = [...builtIn, ...applicationRoutes];
   for (const problem of findRouteProblems(routes)) {
     problems.push(`apigw:routes: ${problem}`);
   }
@@ -357,7 +418,10 @@ function checkParsedConfig(
       for (const issue of parsedEks.error.issues) {
         const path = issue.path.map((segment) => (typeof segment === "number" ? `[${segment}]` : `.${String(segment)}`)).join("").slice(1);
         const key = eksKeyForIssue(path);
-        problems.push(`${key} = ${describeValue((raw as Record<string, unknown>)[key.replace(/^apigw:/, "").replace(/\[[0-9]+\]$/, "")])}: ${issue.message}`);
+        const [flatKey, index] = key.replace(/^apigw:/, "").split(/[[\]]/);
+        const value = (raw as Record<string, unknown>)[flatKey!];
+        const shown = index !== undefined && Array.isArray(value) ? value[Number(index)] : value;
+        problems.push(`${key} = ${describeValue(shown)}: ${issue.message}`);
       }
     }
   }
@@ -481,4 +545,56 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
         }
       : {}),
   };
+}
+
+/** Namespaces the program deploys its own services into. Application routes may not point there. */
+const programNamespaces = new Set(["gateway", "identity", "auth"]);
+
+/**
+ * Checks the application routes against the built-in ones: no reused name, no backend in the
+ * program's own namespaces (reached only through the built-in routes, which keep the Kratos admin
+ * API, the mail catcher and Oathkeeper's API off the public hosts), no prefix that would take over
+ * the login pages or Kratos's public API, and no two backends that share one alias Service.
+ */
+function applicationRouteProblems(applicationRoutes: readonly Route[], builtIn: readonly Route[], appHost: string): string[] {
+  const problems: string[] = [];
+  const builtInNames = new Set(builtIn.map((route) => route.name));
+  const reservedPrefixes = [kratosPublicPathPrefix, "/.ory", ...Object.values(selfServiceUiPaths)];
+
+  for (const route of applicationRoutes) {
+    const entry = `apigw:routes entry "${route.name}"`;
+    if (builtInNames.has(route.name)) {
+      problems.push(`${entry}: the name is taken by a built-in route. Choose another name`);
+    }
+    if (route.backend.kind === "service" && programNamespaces.has(route.backend.namespace)) {
+      problems.push(
+        `${entry}: backend namespace "${route.backend.namespace}" belongs to the program's own services, which are routed only by the built-in routes. ` +
+          "Deploy the backend in a namespace of its own",
+      );
+    }
+    if (route.host === appHost && route.pathPrefix !== "/") {
+      const shadowed = reservedPrefixes.find((prefix) => pathIsUnderPrefix(route.pathPrefix, prefix) || pathIsUnderPrefix(prefix, route.pathPrefix));
+      if (shadowed !== undefined) {
+        problems.push(`${entry}: path prefix "${route.pathPrefix}" overlaps "${shadowed}", which the login UI or Kratos serves on ${appHost}. Use another prefix`);
+      }
+    }
+  }
+
+  const backendsByAlias = new Map<string, string>();
+  for (const route of [...builtIn, ...applicationRoutes]) {
+    if (route.backend.kind !== "service") {
+      continue;
+    }
+    const alias = backendAlias(route.backend);
+    const backend = `${route.backend.namespace}/${route.backend.service}`;
+    const previous = backendsByAlias.get(alias);
+    if (previous !== undefined && previous !== backend) {
+      problems.push(
+        `apigw:routes entry "${route.name}": backend ${backend} and backend ${previous} would share the gateway alias Service "${alias}". ` +
+          "Rename one of the Services or namespaces",
+      );
+    }
+    backendsByAlias.set(alias, backend);
+  }
+  return problems;
 }

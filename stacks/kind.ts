@@ -6,10 +6,9 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { z } from "zod";
 import type { Platform } from "../components/platform";
 
-/** Settings for the kind platform, from the stack config key `apigw:kind`. */
+/** Settings for the kind platform, from the stack config keys `kindMode`, `kindClusterName`, `kindNodeImage` and `kubeconfigContext`. */
 export type KindSettings =
   | { mode: "create"; clusterName: string; nodeImage: string }
   | { mode: "existing"; kubeconfigContext: string };
@@ -31,68 +30,14 @@ export const defaultKindNodeImage =
  */
 export const kindNodePorts = { http: 30080, https: 30443 } as const;
 
-// A lower-case DNS label of at most 32 characters, so the node container "<name>-control-plane"
-// and the kubeconfig context "kind-<name>" stay valid host and context names.
-const clusterNamePattern = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
-// A kindest/node image pinned by digest, optionally with a registry host in front.
-const nodeImagePattern = /^([a-z0-9.-]+(:[0-9]+)?\/)?kindest\/node:v[0-9]+\.[0-9]+\.[0-9]+@sha256:[a-f0-9]{64}$/;
-
-const createSettingsSchema = z.strictObject({
-  mode: z.literal("create"),
-  clusterName: z
-    .string({ error: 'must be a string. Run: pulumi config set --path "kind.clusterName" apigw' })
-    .regex(clusterNamePattern, {
-      error:
-        "must be 1 to 32 lower-case letters, digits or '-', starting and ending with a letter or digit. " +
-        'Run: pulumi config set --path "kind.clusterName" apigw',
-    })
-    .default("apigw"),
-  nodeImage: z
-    .string({ error: `must be a string. Run: pulumi config set --path "kind.nodeImage" ${defaultKindNodeImage}` })
-    .regex(nodeImagePattern, {
-      error:
-        "must be a kindest/node image pinned by digest (kindest/node:vX.Y.Z@sha256:...), because kind only supports " +
-        "node images built for its own release. Copy one from the release notes of your kind version, or remove the key " +
-        `to use ${defaultKindNodeImage}`,
-    })
-    .default(defaultKindNodeImage),
-});
-
-const existingSettingsSchema = z.strictObject({
-  mode: z.literal("existing"),
-  kubeconfigContext: z
-    .string({
-      error:
-        "is missing. Name the kubeconfig context of the cluster, as `kubectl config get-contexts` lists it. " +
-        'Run: pulumi config set --path "kind.kubeconfigContext" kind-apigw',
-    })
-    .min(1, {
-      error:
-        "must not be empty. Name the kubeconfig context of the cluster, as `kubectl config get-contexts` lists it. " +
-        'Run: pulumi config set --path "kind.kubeconfigContext" kind-apigw',
-    }),
-});
-
 /**
- * Schema of the stack config object `apigw:kind`. A missing object or a missing `mode` means
- * `{ mode: "create", clusterName: "apigw", nodeImage: defaultKindNodeImage }`.
+ * Names kind accepts for a cluster: a lower-case DNS label of at most 32 characters, so the node
+ * container "<name>-control-plane" and the kubeconfig context "kind-<name>" stay valid names.
  */
-export const kindSettingsSchema = z.preprocess(
-  (value) => {
-    if (value === undefined || value === null) {
-      return { mode: "create" };
-    }
-    if (typeof value === "object" && !Array.isArray(value) && !("mode" in value)) {
-      return { mode: "create", ...value };
-    }
-    return value;
-  },
-  z.discriminatedUnion("mode", [createSettingsSchema, existingSettingsSchema], {
-    error:
-      'must be an object whose mode is "create" (the program runs kind) or "existing" (use an existing kubeconfig context). ' +
-      'Run: pulumi config set --path "kind.mode" create',
-  }),
-);
+export const kindClusterNamePattern = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/** A kindest/node image pinned by digest, optionally with a registry host in front. */
+export const kindNodeImagePattern = /^([a-z0-9.-]+(:[0-9]+)?\/)?kindest\/node:v[0-9]+\.[0-9]+\.[0-9]+@sha256:[a-f0-9]{64}$/;
 
 /**
  * Builds the kind cluster config: one control-plane node whose node ports for Traefik are reachable

@@ -9,7 +9,7 @@
  *   staff:   "<id>: <name> [<email>]"
  *            "alice: Alice Example <alice@example.com>"
  */
-import { isDnsLabel, isHostname, isPathPrefix, routeAccessLevels, type Route, type RouteAccess } from "../components/routes";
+import { isDnsLabel, isHostname, isPathPrefix, isServiceName, routeAccessLevels, type Route, type RouteAccess } from "../components/routes";
 
 /** One staff member who gets an mTLS client certificate. */
 export interface StaffEntry {
@@ -21,17 +21,23 @@ export interface StaffEntry {
 export const routeSyntax = "<name> <public|session|mtls> <host>/<path> -> <namespace>/<service>:<port> [strip-prefix]";
 export const staffSyntax = "<id>: <name> [<email>]";
 
+// Fields are separated by ASCII spaces only, so a tab or a non-breaking space pasted from a document
+// shows up as a syntax error instead of being read differently.
 const routePattern =
-  /^(?<name>\S+)\s+(?<access>\S+)\s+(?<host>[^/\s]+)(?<path>\/\S*)\s+->\s+(?<namespace>[^/\s]+)\/(?<service>[^:\s]+):(?<port>\S+)(?<flags>(?:\s+\S+)*)\s*$/;
+  /^(?<name>\S+) +(?<access>\S+) +(?<host>[^/\s]+)(?<path>\/\S*) +-> +(?<namespace>[^/\s]+)\/(?<service>[^:\s]+):(?<port>\S+)(?<flags>(?: +\S+)*) *$/;
 const staffPattern = /^(?<id>[^:\s]+):\s*(?<name>[^<>]*?)\s*(?:<(?<email>[^<>\s]+)>)?\s*$/;
 const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+// Letters of any script, digits, spaces and the punctuation of personal names. The name goes into
+// a certificate subject and into the shell commands of a stack output, so quotes, `$`, backticks
+// and backslashes are excluded.
+const staffNamePattern = /^[\p{L}\p{M}\p{N} .,'()-]+$/u;
 
 /** Result of parsing one entry: the value, or the problems found in it. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Parses one route entry. Problems describe the part that is wrong, without the config key. */
 export function parseRoute(entry: string): Parsed<Route> {
-  const match = routePattern.exec(entry.trim());
+  const match = routePattern.exec(entry.replace(/^ +| +$/g, ""));
   if (match?.groups === undefined) {
     return { ok: false, problems: [`does not follow the route syntax "${routeSyntax}"`] };
   }
@@ -55,10 +61,10 @@ export function parseRoute(entry: string): Parsed<Route> {
   if (!isDnsLabel(namespace!)) {
     problems.push(`namespace "${namespace}" must be a DNS-1123 label`);
   }
-  if (!isDnsLabel(service!)) {
-    problems.push(`service "${service}" must be a DNS-1123 label`);
+  if (!isServiceName(service!)) {
+    problems.push(`service "${service}" must be a Kubernetes Service name (lower-case letters, digits and "-", starting with a letter)`);
   }
-  const portNumber = Number(port);
+  const portNumber = /^[0-9]{1,5}$/.test(port!) ? Number(port) : Number.NaN;
   if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
     problems.push(`port "${port}" must be an integer from 1 to 65535`);
   }
@@ -97,6 +103,8 @@ export function parseStaff(entry: string): Parsed<StaffEntry> {
   }
   if (name === undefined || name === "") {
     problems.push(`name is missing after "${id}:"`);
+  } else if (!staffNamePattern.test(name)) {
+    problems.push(`name "${name}" may contain only letters, digits, spaces and . , ' ( ) -`);
   }
   if (email !== undefined && !emailPattern.test(email)) {
     problems.push(`email "${email}" is not an email address`);

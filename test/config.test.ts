@@ -21,7 +21,24 @@ describe("checkConfig", () => {
 
   it.each([
     [{ platform: "gke" }, 'apigw:platform = "gke": must be kind or eks. Run: pulumi config set platform kind'],
-    [{ appHost: "App.Example.com" }, 'apigw:appHost = "App.Example.com": must be a lower-case hostname such as app.example.com. Run: pulumi config set appHost <hostname>'],
+    [
+      { appHost: "App.Example.com" },
+      'apigw:appHost = "App.Example.com": must be a lower-case hostname such as app.example.com (internationalized names in punycode, such as xn--bcher-kva.example). Run: pulumi config set appHost <hostname>',
+    ],
+    [
+      { appHost: "127.0.0.1" },
+      'apigw:appHost = "127.0.0.1": must be a lower-case hostname such as app.example.com (internationalized names in punycode, such as xn--bcher-kva.example). Run: pulumi config set appHost <hostname>',
+    ],
+    [{ idTokenTtl: "99h" }, 'apigw:idTokenTtl = "99h": must be at most 24h, because a stolen ID token stays valid that long'],
+    [{ idTokenAudience: "{{ .Subject }}" }, 'apigw:idTokenAudience = "{{ .Subject }}": must be 1 to 256 letters, digits or the characters . _ : / -, such as apigw'],
+    [{ staffCaValidityHours: 3000000 }, "apigw:staffCaValidityHours = 3000000: must be at most 175200 hours (20 years)"],
+    [{ allowedReturnUrls: ["https://*.gateway.localhost/"] }, 'apigw:allowedReturnUrls[0] = "https://*.gateway.localhost/": must not contain a wildcard. List each URL explicitly'],
+    [{ googleClientId: "  " }, 'apigw:googleClientId = "  ": must be the OAuth client ID from the Google Cloud console, such as 123-abc.apps.googleusercontent.com, or empty'],
+    [
+      { kindNodeImage: "kindest/node:v1.35.0" },
+      'apigw:kindNodeImage = "kindest/node:v1.35.0": must be a kindest/node image pinned by digest (kindest/node:vX.Y.Z@sha256:...), because kind supports only node images built ' +
+        "for its own release. Copy one from the release notes of your kind version, or run: pulumi config rm kindNodeImage",
+    ],
     [{ idTokenTtl: "10 minutes" }, 'apigw:idTokenTtl = "10 minutes": must be a duration in seconds, minutes or hours, such as 10m'],
     [{ staffCaValidityHours: 0 }, "apigw:staffCaValidityHours = 0: must be a positive number of hours"],
     [{ traefikImage: "traefik:latest" }, 'apigw:traefikImage = "traefik:latest": must be an image reference such as docker.io/library/traefik:v3.7.11. Run: pulumi config rm traefikImage to use the pinned default'],
@@ -63,8 +80,50 @@ describe("checkConfig", () => {
   });
 
   it("rejects routes to internal ports", () => {
-    const problems = problemsFor({ routes: ["kratos-admin public app.gateway.localhost/admin -> identity/kratos-admin:4434"] });
-    expect(problems).toEqual([expect.stringContaining('route "kratos-admin" sends traffic to port 4434')]);
+    const problems = problemsFor({ routes: ["oathkeeper public app.gateway.localhost/decide -> security/oathkeeper:4456"] });
+    expect(problems).toEqual([expect.stringContaining('route "oathkeeper" sends traffic to port 4456')]);
+  });
+
+  it("rejects routes into program namespaces", () => {
+    expect(problemsFor({ routes: ["mail public app.gateway.localhost/mail -> identity/mailpit:8025"] })).toEqual([
+      'apigw:routes entry "mail": backend namespace "identity" belongs to the program\'s own services, which are routed only by the built-in routes. ' +
+        "Deploy the backend in a namespace of its own",
+    ]);
+  });
+
+  it("rejects reused built-in names", () => {
+    expect(problemsFor({ routes: ["login-ui public app.gateway.localhost/other -> apps/other:80"] })).toEqual([
+      'apigw:routes entry "login-ui": the name is taken by a built-in route. Choose another name',
+      expect.stringContaining('route name "login-ui" appears twice'),
+    ]);
+  });
+
+  it("rejects routes over the login pages", () => {
+    expect(problemsFor({ routes: ["l session app.gateway.localhost/login -> apps/x:80"] })).toEqual([
+      'apigw:routes entry "l": path prefix "/login" overlaps "/login", which the login UI or Kratos serves on app.gateway.localhost. Use another prefix',
+    ]);
+    expect(problemsFor({ routes: ["o public app.gateway.localhost/.ory -> apps/x:80"] })).toEqual([
+      expect.stringContaining('path prefix "/.ory" overlaps "/.ory/kratos/public"'),
+    ]);
+  });
+
+  it("rejects backends sharing an alias", () => {
+    expect(problemsFor({ routes: ["a public app.gateway.localhost/a -> apps-echo/api:80", "b session app.gateway.localhost/b -> apps/echo-api:80"] })).toEqual([
+      'apigw:routes entry "b": backend apps/echo-api and backend apps-echo/api would share the gateway alias Service "apps-echo-api". Rename one of the Services or namespaces',
+    ]);
+  });
+
+  it("rejects staff names that break commands", () => {
+    expect(problemsFor({ staff: ['eve: $(touch /tmp/x) "; echo'] })).toEqual([
+      expect.stringContaining("may contain only letters, digits, spaces and . , ' ( ) -"),
+    ]);
+    expect(problemsFor({ staff: ["jose: José O'Brien-Núñez (Ops)"] })).toEqual([]);
+  });
+
+  it("rejects route fields split by tabs", () => {
+    expect(problemsFor({ routes: ["echo\tsession app.gateway.localhost/api/echo -> apps/echo:8080"] })).toEqual([
+      expect.stringContaining("does not follow the route syntax"),
+    ]);
   });
 
   it("rejects nested session routes", () => {

@@ -49,7 +49,7 @@ describe("EKS config keys", () => {
 
   it("rejects bad instance type format", () => {
     expect(problemsFor({ eksNodeInstanceTypes: ["m7g.large", "large-m7g"] })).toEqual([
-      'apigw:eksNodeInstanceTypes[1] = ["m7g.large","large-m7g"]: must be an EC2 instance type such as m7i.large or m7g.large. ' +
+      'apigw:eksNodeInstanceTypes[1] = "large-m7g": must be an EC2 instance type such as m7i.large or m7g.large. ' +
         "Run: pulumi config set --path 'eksNodeInstanceTypes[0]' m7i.large",
     ]);
   });

@@ -11,7 +11,6 @@ import {
   defaultKindNodeImage,
   kindClusterConfig,
   kindNodePorts,
-  kindSettingsSchema,
   requireKindAndDockerScript,
 } from "../stacks/kind";
 import { resolved } from "./mocks";
@@ -185,55 +184,3 @@ describe("requireKindAndDockerScript", () => {
   });
 });
 
-describe("kindSettingsSchema", () => {
-  function problems(value: unknown): string[] {
-    const result = kindSettingsSchema.safeParse(value);
-    return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  }
-
-  it("defaults missing object to create", () => {
-    expect(kindSettingsSchema.parse(undefined)).toEqual({ mode: "create", clusterName: "apigw", nodeImage: defaultKindNodeImage });
-  });
-
-  it("defaults missing mode to create", () => {
-    expect(kindSettingsSchema.parse({ clusterName: "demo" })).toEqual({ mode: "create", clusterName: "demo", nodeImage: defaultKindNodeImage });
-  });
-
-  it("accepts existing with context", () => {
-    expect(kindSettingsSchema.parse({ mode: "existing", kubeconfigContext: "kind-apigw" })).toEqual({
-      mode: "existing",
-      kubeconfigContext: "kind-apigw",
-    });
-  });
-
-  it("requires context in existing mode", () => {
-    const found = problems({ mode: "existing" });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^kubeconfigContext: is missing/);
-    expect(found[0]).toContain('pulumi config set --path "kind.kubeconfigContext"');
-  });
-
-  it("rejects empty context", () => {
-    expect(problems({ mode: "existing", kubeconfigContext: "" })[0]).toMatch(/^kubeconfigContext: must not be empty/);
-  });
-
-  it("rejects node image without digest", () => {
-    const found = problems({ nodeImage: "kindest/node:v1.35.0" });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^nodeImage: must be a kindest\/node image pinned by digest/);
-  });
-
-  it("rejects invalid cluster name", () => {
-    expect(problems({ clusterName: "My_Cluster" })[0]).toMatch(/^clusterName: must be 1 to 32 lower-case letters/);
-  });
-
-  it("rejects unknown mode", () => {
-    expect(problems({ mode: "reuse" })[0]).toMatch(/mode is "create" .* or "existing"/);
-  });
-
-  it("rejects misspelled key", () => {
-    const found = problems({ mode: "create", clustername: "demo" });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toContain("clustername");
-  });
-});
