@@ -49,9 +49,11 @@ export function createCluster(
   // the principal that runs the first `pulumi up` becomes cluster admin without an entry here
   // (nodejs/eks/cluster/cluster.ts in pulumi/pulumi-eks). Another entry for that same principal
   // would fail, so the list below is only for further roles such as a CI role or an admin group.
+  // Keyed by position, because role names repeat across accounts and paths.
+  // NOTE: removing a role from the middle of the list renames the entries after it.
   const accessEntries = Object.fromEntries(
-    settings.clusterAdminRoleArns.map((roleArn) => [
-      roleArn.split("/").pop()!,
+    settings.clusterAdminRoleArns.map((roleArn, index) => [
+      `admin-${index}`,
       {
         principalArn: roleArn,
         accessPolicies: {

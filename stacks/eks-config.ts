@@ -44,8 +44,9 @@ export const providedCertificateConfigKeys = {
 // Family (generation digit, optional attribute letters and an optional suffix such as -flex) and
 // size, as in m7g.large, c7gn.2xlarge, m7i-flex.xlarge or m7g.metal.
 const instanceTypePattern = /^[a-z]+[0-9]+[a-z0-9]*(-[a-z0-9]+)?\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
-// Graviton families carry a "g" among the attribute letters after the generation: m7g, c7gn, t4g.
-const gravitonPattern = /^[a-z]+[0-9]+[a-z]*g/;
+// Graviton families carry a "g" among the attribute letters after the generation (m7g, c7gn, t4g),
+// except the first generation, a1.
+const gravitonPattern = /^([a-z]+[0-9]+[a-z]*g|a1\.)/;
 const rdsInstanceClassPattern = /^db\.[a-z0-9]+(-[a-z0-9]+)?\.[a-z0-9]+$/;
 const kubernetesVersionPattern = /^1\.[0-9]{2}$/;
 const domainPattern = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
@@ -126,7 +127,9 @@ export function eksSettingsFromConfig(values: Record<EksConfigKey, unknown>): Re
   for (const [key, { path }] of Object.entries(eksConfigKeys)) {
     const value = values[key as EksConfigKey];
     if (key === "eksDbMaxAllocatedStorageGiB" && value === 0) continue;
-    if ((key === "eksHostedZoneName" || key === "eksHostedZoneId") && value === "") continue;
+    // An ID without a name still passes the name through, so the schema reports the missing name.
+    if (key === "eksHostedZoneName" && value === "" && values.eksHostedZoneId === "") continue;
+    if (key === "eksHostedZoneId" && value === "") continue;
     // true means "create records when a hosted zone is set", the schema's default.
     if (key === "eksDnsRecords" && value === true) continue;
     if (values.eksTlsMode === "provided" && (key === "eksTlsEmail" || key === "eksAcmeServer")) continue;
@@ -181,9 +184,15 @@ const networkSchema = strictObject(
   {
     vpcCidr: z
       .cidrv4({ error: `must be an IPv4 CIDR block such as 10.0.0.0/16. ${setCommand("network.vpcCidr", "10.0.0.0/16")}` })
-      .refine((cidr) => prefixLength(cidr) >= 16 && prefixLength(cidr) <= 20, {
+      // Each refinement passes values the cidrv4 check already reports, so one mistake gives one message.
+      .refine((cidr) => !isCidr(cidr) || (prefixLength(cidr) >= 16 && prefixLength(cidr) <= 20), {
         error:
           "must have a prefix length from /16 to /20, because every pod takes a VPC address and AWS allows no VPC larger than /16. " +
+          setCommand("network.vpcCidr", "10.0.0.0/16"),
+      })
+      .refine((cidr) => !isCidr(cidr) || isPrivateNetworkAddress(cidr), {
+        error:
+          "must be a private network address (RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with no host bits set. " +
           setCommand("network.vpcCidr", "10.0.0.0/16"),
       })
       .default("10.0.0.0/16"),
@@ -246,7 +255,7 @@ const providedSchema = strictObject({ mode: z.literal("provided") }, "tls");
 
 const tlsSchema = z.discriminatedUnion("mode", [letsEncryptSchema, providedSchema], {
   error:
-    'must be an object whose mode is "letsencrypt" (cert-manager with DNS-01 in Route 53) or "provided" ' +
+    'must be "letsencrypt" (cert-manager with DNS-01 in Route 53) or "provided" ' +
     `(set the secret keys ${providedCertificateConfigKeys.certificate} and ${providedCertificateConfigKeys.privateKey}). ` +
     setCommand("tls.mode", "letsencrypt"),
 });
@@ -362,12 +371,6 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
     );
   }
 
-  if (settings.dnsRecords === true && hostedZone === undefined) {
-    problems.push(
-      "apigw:eksDnsRecords = true: DNS records need a Route 53 hosted zone, but apigw:eksHostedZoneName is empty. " +
-        `${setCommand("hostedZone.name", "example.com")}, or set eksDnsRecords to false`,
-    );
-  }
 
   // cert-manager proves control of every host through DNS-01 in Route 53. HTTP-01 would need
   // cert-manager's solver Ingress to be served by Traefik, which only watches its own
@@ -394,6 +397,21 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
         );
       }
     }
+  }
+
+  if (settings.availability.gatewayMaxReplicas < settings.availability.replicas) {
+    problems.push(
+      `apigw:eksGatewayMaxReplicas = ${settings.availability.gatewayMaxReplicas}: must be at least apigw:eksReplicas (${settings.availability.replicas}), ` +
+        "because Traefik's autoscaler starts from that many replicas. Raise it or lower eksReplicas",
+    );
+  }
+
+  // Let's Encrypt puts at most 100 names on one certificate (letsencrypt.org/docs/rate-limits).
+  if (tls.mode === "letsencrypt" && context.hostnames.length > 100) {
+    problems.push(
+      `apigw:eksTlsMode = "letsencrypt": the stack serves ${context.hostnames.length} hosts, but a Let's Encrypt certificate holds at most 100 names. ` +
+        "Use fewer hosts or provide a certificate (eksTlsMode provided)",
+    );
   }
 
   if (settings.production) {
@@ -443,4 +461,25 @@ function productionProblems(settings: EksSettings): string[] {
 
 function prefixLength(cidr: string): number {
   return Number(cidr.split("/")[1]);
+}
+
+function isCidr(cidr: string): boolean {
+  return /^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/.test(cidr);
+}
+
+/** Checks that a CIDR block lies in an RFC 1918 range and is its network address. */
+function isPrivateNetworkAddress(cidr: string): boolean {
+  const [address, length] = cidr.split("/") as [string, string];
+  const value = address.split(".").reduce((total, octet) => total * 256 + Number(octet), 0);
+  const prefix = Number(length);
+  const hostBits = 2 ** (32 - prefix) - 1;
+  if (value % (hostBits + 1) !== 0) {
+    return false;
+  }
+  const ranges: Array<[number, number]> = [
+    [10 * 2 ** 24, 8],
+    [(172 * 2 ** 8 + 16) * 2 ** 16, 12],
+    [(192 * 2 ** 8 + 168) * 2 ** 16, 16],
+  ];
+  return ranges.some(([start, rangePrefix]) => prefix >= rangePrefix && Math.floor(value / 2 ** (32 - rangePrefix)) === start / 2 ** (32 - rangePrefix));
 }

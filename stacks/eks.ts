@@ -108,7 +108,7 @@ export function createEksPlatform(name: string, settings: EksSettings, hosts: Ek
   let letsEncrypt: { chart: k8s.helm.v4.Chart; certificate: PublicCertificate } | undefined;
   if (settings.tls.mode === "letsencrypt") {
     if (hostedZoneId === undefined) {
-      throw new pulumi.ResourceError("tls.mode is letsencrypt, which needs hostedZone for DNS-01. Set hostedZone or use tls.mode provided.", component);
+      throw new pulumi.ResourceError("eksTlsMode is letsencrypt, which needs eksHostedZoneName for DNS-01. Set eksHostedZoneName or use eksTlsMode provided.", component);
     }
     letsEncrypt = createLetsEncryptCertificate(
       name,

@@ -83,9 +83,48 @@ describe("EKS config keys", () => {
     ]);
   });
 
+  it("rejects public or unaligned VPC ranges", () => {
+    for (const cidr of ["127.0.0.0/16", "169.254.0.0/16", "10.0.0.1/16", "8.8.0.0/16"]) {
+      expect(problemsFor({ eksVpcCidr: cidr }), cidr).toEqual([
+        `apigw:eksVpcCidr = "${cidr}": must be a private network address (RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with no host bits set. ` +
+          "Run: pulumi config set eksVpcCidr 10.0.0.0/16",
+      ]);
+    }
+    expect(problemsFor({ eksVpcCidr: "172.20.0.0/16" })).toEqual([]);
+  });
+
+  it("reports a malformed VPC range once", () => {
+    expect(problemsFor({ eksVpcCidr: "x" })).toHaveLength(1);
+  });
+
+  it("rejects max replicas below replicas", () => {
+    expect(problemsFor({ eksReplicas: 10 })).toEqual([
+      "apigw:eksGatewayMaxReplicas = 6: must be at least apigw:eksReplicas (10), because Traefik's autoscaler starts from that many replicas. Raise it or lower eksReplicas",
+    ]);
+  });
+
+  it("names the zone when only its id is set", () => {
+    expect(problemsFor({ eksHostedZoneName: "", eksHostedZoneId: "Z0123456789ABCDEFGHIJ" })).toEqual([
+      'apigw:eksHostedZoneName = "": must be the domain of a public Route 53 hosted zone, such as example.com. Run: pulumi config set eksHostedZoneName example.com',
+    ]);
+  });
+
+  it("rejects more hosts than a certificate holds", () => {
+    const routes = Array.from({ length: 100 }, (_, index) => `site${index} public site${index}.example.com/ -> web/site:80`);
+    expect(problemsFor({ routes })).toEqual([
+      'apigw:eksTlsMode = "letsencrypt": the stack serves 102 hosts, but a Let\'s Encrypt certificate holds at most 100 names. Use fewer hosts or provide a certificate (eksTlsMode provided)',
+    ]);
+  });
+
+  it("rejects localhost hosts on EKS", () => {
+    expect(problemsFor({ appHost: "app.gateway.localhost", eksTlsMode: "provided", eksHostedZoneName: "" }, { ...noSecrets, providedCertificate: true })).toEqual([
+      'apigw:appHost = "app.gateway.localhost": .localhost names resolve to the user\'s own machine, so nobody could reach an EKS stack there. Use a host under your domain',
+    ]);
+  });
+
   it("rejects unknown tls mode", () => {
     expect(problemsFor({ eksTlsMode: "acm" })).toEqual([
-      'apigw:eksTlsMode = "acm": must be an object whose mode is "letsencrypt" (cert-manager with DNS-01 in Route 53) or "provided" ' +
+      'apigw:eksTlsMode = "acm": must be "letsencrypt" (cert-manager with DNS-01 in Route 53) or "provided" ' +
         "(set the secret keys publicTlsCertificate and publicTlsPrivateKey). Run: pulumi config set eksTlsMode letsencrypt",
     ]);
   });
@@ -221,6 +260,7 @@ describe("isGravitonInstanceType", () => {
     ["t3.large", false],
     ["g5.xlarge", false],
     ["m7i-flex.large", false],
+    ["a1.large", true],
   ])("classifies %s", (type, expected) => {
     expect(isGravitonInstanceType(type)).toBe(expected);
   });

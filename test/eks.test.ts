@@ -99,13 +99,15 @@ describe("createEksPlatform", () => {
   });
 
   it("extra admins get access entries", async () => {
-    const settings = { ...devSettings, clusterAdminRoleArns: ["arn:aws:iam::123456789012:role/ci-deployer"] };
-    await build(settings);
+    // Two roles with one name in different accounts must both get an entry.
+    const roles = ["arn:aws:iam::123456789012:role/ci-deployer", "arn:aws:iam::210987654321:role/ci-deployer"];
+    await build({ ...devSettings, clusterAdminRoleArns: roles });
     const entries = only("eks:index:Cluster").inputs.accessEntries;
-    expect(Object.keys(entries)).toEqual(["ci-deployer"]);
-    expect(entries["ci-deployer"].principalArn).toBe("arn:aws:iam::123456789012:role/ci-deployer");
-    expect(entries["ci-deployer"].accessPolicies.admin.policyArn).toBe("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
-    expect(entries["ci-deployer"].accessPolicies.admin.accessScope).toEqual({ type: "cluster" });
+    expect(Object.keys(entries)).toEqual(["admin-0", "admin-1"]);
+    expect(entries["admin-0"].principalArn).toBe(roles[0]);
+    expect(entries["admin-1"].principalArn).toBe(roles[1]);
+    expect(entries["admin-0"].accessPolicies.admin.policyArn).toBe("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+    expect(entries["admin-0"].accessPolicies.admin.accessScope).toEqual({ type: "cluster" });
   });
 
   it("node group stays in private subnets", async () => {
