@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type StackConfig, loadConfig } from "../stacks/config";
 import { checkRuleProperties } from "./oathkeeper-matcher";
-import { describeWithSchemas, schemasFromDownloadCache } from "./schemas";
+import { describeWithSchemas, schemasFromDownloadCache, validateKubernetesObject } from "./schemas";
 import {
   accessRules,
   documentValidationProblems,
@@ -87,6 +87,16 @@ export function defineStackSuite(stack: string): EvaluatedStack {
 
     it("locks down every pod", () => {
       expect(podSecurityProblems(evaluated.objects)).toEqual([]);
+    });
+
+    // kubernetes-models ships the Kubernetes OpenAPI schema, so this check needs no schema folder.
+    it("built-in objects match Kubernetes schema", () => {
+      const builtIn = evaluated.objects.filter((object) => !object.apiVersion.startsWith("traefik.io/"));
+      expect(builtIn.length).toBeGreaterThan(10);
+      for (const object of builtIn) {
+        const { resourceName, ...manifest } = object;
+        expect(validateKubernetesObject(manifest), `${object.kind} ${resourceName}`).toEqual([]);
+      }
     });
 
     it("outputs a URL for every route", () => {
