@@ -46,7 +46,13 @@ export const defaultImages: ImageVersions = {
   echoApi: "docker.io/traefik/whoami:v1.11.0",
 };
 
-/** Tag of the Traefik release whose CustomResourceDefinitions the cluster gets. */
+/**
+ * Tag of the Traefik release whose CustomResourceDefinitions the cluster gets.
+ *
+ * NOTE: the tests validate the Traefik custom resources against the CRDs of v3.7.9, the pinned
+ * copy they have. A field added to the CRDs between v3.7.9 and this tag would be rejected there,
+ * and a field removed would pass.
+ */
 export const traefikCrdRelease = "v3.7.13";
 
 /** Upstream URL of Traefik's CRD bundle for {@link traefikCrdRelease}, applied as is. */
