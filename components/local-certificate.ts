@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { createCertificateAuthority } from "./certificate-authority";
 
 export interface LocalCertificateArgs {
   /** Hostnames the server certificate covers, such as `app.localtest.me` or `*.localtest.me`. */
@@ -44,21 +45,13 @@ export class LocalCertificate extends pulumi.ComponentResource {
     validateLocalCertificateArgs(args.dnsNames, validityHours, this);
     const children = { parent: this };
 
-    // ECDSA P-256, which browsers, curl and Go's crypto/tls accept. The provider's default curve
-    // is P224, which browsers and Go's crypto/tls do not accept, so the curve is set explicitly.
-    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, children);
     // TODO: the development CA is never rotated and expires after caValidityHours. Rotating it
     // means every developer trusts the new CA again, so it would need a warning ahead of expiry.
-    const caCertificate = new tls.SelfSignedCert(
-      `${name}-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-        // The stack name distinguishes the CAs of several clusters in one browser's trust store.
-        subject: { commonName: `API gateway development CA (${pulumi.getStack()})`, organization },
-        validityPeriodHours: caValidityHours,
-      },
+    const { key: caKey, certificate: caCertificate } = createCertificateAuthority(
+      name,
+      // The stack name distinguishes the CAs of several clusters in one browser's trust store.
+      { commonName: `API gateway development CA (${pulumi.getStack()})`, organization },
+      caValidityHours,
       children,
     );
 

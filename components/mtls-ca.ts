@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { createCertificateAuthority } from "./certificate-authority";
 
 /** One person who receives a client certificate for the staff-only hosts. */
 export interface StaffMember {
@@ -64,19 +65,10 @@ export class MtlsCA extends pulumi.ComponentResource {
     validateMtlsCAArgs({ staff: args.staff, organization, caValidityHours, clientValidityHours }, this);
     const children = { parent: this };
 
-    // ECDSA P-256 rather than RSA, because Go's crypto/tls (Traefik), OpenSSL and every current
-    // browser accept it, its keys are small, and signing is fast. The curve is set explicitly
-    // because the provider's default, P224, is not offered by browsers or Go's TLS stack.
-    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, children);
-    const caCertificate = new tls.SelfSignedCert(
-      `${name}-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-        subject: { commonName: `${organization} client CA`, organization },
-        validityPeriodHours: caValidityHours,
-      },
+    const { key: caKey, certificate: caCertificate } = createCertificateAuthority(
+      name,
+      { commonName: `${organization} client CA`, organization },
+      caValidityHours,
       children,
     );
 

@@ -8,7 +8,7 @@ import type { Platform } from "../components/platform";
 import type { Route } from "../components/routes";
 import { defaultImages } from "../components/versions";
 import { configHashAnnotation, restrictedContainerSecurityContext } from "../components/workload";
-import { type RecordedResource, created, named, ofType, resetRecords, resolved, settled, useMocks } from "./mocks";
+import { type RecordedResource, created, isSecretValue, named, ofType, resetRecords, resolved, settled, unwrapSecrets, useMocks } from "./mocks";
 import { checkRuleProperties } from "./oathkeeper-matcher";
 import { describeWithSchemas, validateKubernetesObject, validateOathkeeperConfig } from "./schemas";
 
@@ -71,24 +71,6 @@ function podTemplate(): Record<string, any> {
   const deployments = ofType(deploymentType);
   expect(deployments).toHaveLength(1);
   return deployments[0]!.inputs.spec.template;
-}
-
-// The mock records a secret input as Pulumi's secret wrapper object, not as the plain value.
-function isSecretValue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
-}
-
-function unwrapSecrets(value: unknown): any {
-  if (isSecretValue(value)) {
-    return unwrapSecrets((value as { value: unknown }).value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(unwrapSecrets);
-  }
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
-  }
-  return value;
 }
 
 function storedKeySet(): string {
