@@ -25,6 +25,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  restrictedPodSecurityLabels,
 } from "./workload";
 
 export interface AuthProxyArgs {
@@ -115,8 +116,7 @@ export class AuthProxy extends pulumi.ComponentResource {
         metadata: {
           // The decisions and JWKS URLs contain this name.
           name: namespaceName,
-          // Oathkeeper's pod meets the restricted Pod Security Standard, so the namespace enforces it.
-          labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+          labels: restrictedPodSecurityLabels,
         },
       },
       inCluster,

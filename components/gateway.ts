@@ -27,6 +27,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  restrictedPodSecurityLabels,
 } from "./workload";
 
 export interface GatewayArgs {
@@ -111,7 +112,7 @@ export class Gateway extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
       // The Service DNS name and every route's TLS option reference contain this name.
-      { metadata: { name: namespaceName, labels } },
+      { metadata: { name: namespaceName, labels: { ...labels, ...restrictedPodSecurityLabels } } },
       inCluster,
     );
     const inNamespace = { ...inCluster, dependsOn: [namespace] };

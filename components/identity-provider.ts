@@ -29,6 +29,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
+  restrictedPodSecurityLabels,
 } from "./workload";
 
 /** Destination of the Kratos courier's mail: the in-cluster catcher or an SMTP server. */
@@ -162,7 +163,7 @@ export class IdentityProvider extends pulumi.ComponentResource {
     // the restricted Pod Security Standard, so the namespace enforces it.
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+      { metadata: { name: namespaceName, labels: restrictedPodSecurityLabels } },
       inCluster,
     );
     const ns = namespace.metadata.name;

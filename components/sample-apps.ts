@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "./platform";
 import { isDnsLabel, isPathPrefix } from "./routes";
 import { defaultImages } from "./versions";
-import { configHash, configHashAnnotation, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./workload";
+import { configHash, configHashAnnotation, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, restrictedPodSecurityLabels } from "./workload";
 
 /** Paths on the page's own host that the sample page links to or calls. */
 export interface SamplePagePaths {
@@ -88,8 +88,7 @@ export class SampleApps extends pulumi.ComponentResource {
         metadata: {
           // Routes refer to the namespace by name, so the name is fixed.
           name: namespaceName,
-          // Every pod here meets the restricted Pod Security Standard, so admission enforces it.
-          labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+          labels: restrictedPodSecurityLabels,
         },
       },
       inCluster,

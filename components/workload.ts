@@ -73,3 +73,9 @@ export function configHash(...contents: pulumi.Input<string>[]): pulumi.Output<s
   });
   return pulumi.unsecret(digest);
 }
+
+/**
+ * Labels that make admission enforce the restricted Pod Security Standard in a namespace. Every
+ * pod this program creates meets it, so a pod that does not is rejected instead of running.
+ */
+export const restrictedPodSecurityLabels = { "pod-security.kubernetes.io/enforce": "restricted" } as const;

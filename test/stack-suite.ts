@@ -85,6 +85,14 @@ export function defineStackSuite(stack: string): EvaluatedStack {
       expect(await pulumi.isSecret(evaluated.program.staffCaCertificatePem as pulumi.Output<unknown>)).toBe(false);
     });
 
+    it("component namespaces enforce restricted pods", () => {
+      const namespaces = evaluated.objects.filter((object) => object.kind === "Namespace" && ["gateway", "identity", "auth", "apps"].includes(object.metadata.name ?? ""));
+      expect(namespaces.length).toBeGreaterThanOrEqual(3);
+      for (const namespace of namespaces) {
+        expect((namespace.metadata.labels as Record<string, string>)["pod-security.kubernetes.io/enforce"], namespace.metadata.name).toBe("restricted");
+      }
+    });
+
     it("locks down every pod", () => {
       expect(podSecurityProblems(evaluated.objects)).toEqual([]);
     });
