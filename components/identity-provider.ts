@@ -168,6 +168,26 @@ export class IdentityProvider extends pulumi.ComponentResource {
     );
     const ns = namespace.metadata.name;
 
+    // Pods in other namespaces reach only the ports that routes and Oathkeeper use: the Kratos
+    // public API, the UI and the mail catcher's web UI. The Kratos admin API, Postgres and SMTP
+    // answer only pods of this namespace. The kubelet's probes always pass, because the
+    // NetworkPolicy API exempts traffic from the pod's own node.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-isolation`,
+      {
+        metadata: { namespace: ns },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress"],
+          ingress: [
+            { ports: [kratosPublicPort, selfServiceUiPort, mailCatcherWebPort].map((port) => ({ port, protocol: "TCP" })) },
+            { from: [{ podSelector: {} }] },
+          ],
+        },
+      },
+      inCluster,
+    );
+
     const database = this.createDatabase(name, args, ns, images.postgres);
     // Mailpit speaks plain SMTP inside the cluster. Kratos enforces STARTTLS on smtp:// URIs
     // unless `disable_starttls=true` is set (courier.smtp.connection_uri in the config schema).

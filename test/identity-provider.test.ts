@@ -8,7 +8,7 @@ import type { Platform } from "../components/platform";
 import { Postgres } from "../components/postgres";
 import { findRouteProblems, internalOnlyPorts } from "../components/routes";
 import { configHashAnnotation } from "../components/workload";
-import { created, ofType, resetRecords, resolved, settled, useMocks, type RecordedResource } from "./mocks";
+import { created, ofType, resetRecords, resolved, settled, unwrapSecrets, useMocks, type RecordedResource } from "./mocks";
 import { describeWithSchemas, validateKratosConfig, validateKubernetesObject } from "./schemas";
 
 const deploymentType = "kubernetes:apps/v1:Deployment";
@@ -53,23 +53,6 @@ function one(type: string, name: string): RecordedResource {
   const matches = ofType(type).filter((resource) => resource.name === name);
   expect(matches, `${type} ${name}`).toHaveLength(1);
   return matches[0]!;
-}
-
-/** Signature key that marks a secret value in the inputs the mock runtime records. */
-const secretSignature = "4dabf18193072939515e22adb298388d";
-
-/** Replaces every recorded secret wrapper with the value inside it. */
-function unwrapSecrets(value: any): any {
-  if (Array.isArray(value)) {
-    return value.map(unwrapSecrets);
-  }
-  if (value !== null && typeof value === "object") {
-    if (secretSignature in value) {
-      return unwrapSecrets(value.value);
-    }
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
-  }
-  return value;
 }
 
 /** Returns the config that Kratos loads: the ConfigMap file merged with the Secret file. */
@@ -512,5 +495,31 @@ describeWithSchemas("IdentityProvider schemas", () => {
       const object = { ...inputs, metadata: { name: `${resource.name}-generated`, ...inputs.metadata } };
       expect(validateKubernetesObject(object), resource.name).toEqual([]);
     }
+  });
+});
+
+describe("IdentityProvider network isolation", () => {
+  beforeAll(() => useMocks());
+  beforeEach(() => resetRecords());
+
+  it("opens only routed ports to other namespaces", async () => {
+    await deploy("identity");
+    const policies = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(policies).toHaveLength(1);
+    const spec = policies[0]!.inputs.spec;
+    expect(spec.podSelector).toEqual({});
+    expect(spec.policyTypes).toEqual(["Ingress"]);
+    // From anywhere: the Kratos public API, the UI and the mail catcher's web UI only.
+    expect(spec.ingress[0]).toEqual({
+      ports: [
+        { port: 4433, protocol: "TCP" },
+        { port: 4455, protocol: "TCP" },
+        { port: 8025, protocol: "TCP" },
+      ],
+    });
+    // Everything else, including the admin API on 4434 and Postgres, only from this namespace.
+    expect(spec.ingress[1]).toEqual({ from: [{ podSelector: {} }] });
+    expect(JSON.stringify(spec.ingress[0])).not.toContain("4434");
+    expect(JSON.stringify(spec.ingress[0])).not.toContain("5432");
   });
 });
