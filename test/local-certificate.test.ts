@@ -52,6 +52,8 @@ describe("LocalCertificate", () => {
     const localCa = new crypto.X509Certificate(await resolved(local.caCertificatePem));
     const staffCa = new crypto.X509Certificate(await resolved(staff.caCertificatePem));
     const alice = new crypto.X509Certificate((await resolved(staff.clientCertificates)).alice!.certificatePem);
+    // The server certificate is not asserted on, but must finish registering inside this test.
+    await resolved(local.certificatePem);
 
     expect(localCa.publicKey.equals(staffCa.publicKey)).toBe(false);
     expect(alice.verify(localCa.publicKey)).toBe(false);
