@@ -170,7 +170,7 @@ export class IdentityProvider extends pulumi.ComponentResource {
 
     // Pods in other namespaces reach only the ports that routes and Oathkeeper use: the Kratos
     // public API, the UI and the mail catcher's web UI. The Kratos admin API, Postgres and SMTP
-    // answer only pods of this namespace. The kubelet's probes always pass, because the
+    // accept connections from pods of this namespace only. The kubelet's probes always pass, because the
     // NetworkPolicy API exempts traffic from the pod's own node.
     new k8s.networking.v1.NetworkPolicy(
       `${name}-isolation`,

@@ -42,9 +42,9 @@ export interface Route {
    * Starts with `/` and has no trailing `/`, except the root prefix `/` itself.
    */
   readonly pathPrefix: string;
-  /** Where Traefik sends matching requests. */
+  /** Destination of matching requests. */
   readonly backend: RouteBackend;
-  /** Who may reach the route. */
+  /** Access level: who may reach the route. */
   readonly access: RouteAccess;
   /**
    * Remove the path prefix before forwarding, for backends that serve from `/`.

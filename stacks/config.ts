@@ -89,7 +89,7 @@ const googleClientIdPattern = /^[A-Za-z0-9._-]+$/;
 /** Longest ID token lifetime accepted, in seconds. A stolen token stays valid this long. */
 const maxTokenTtlSeconds = 24 * 3600;
 /**
- * Longest staff CA validity accepted, in hours (20 years). Go durations, which the TLS provider
+ * Maximum staff CA validity, in hours (20 years). Go durations, which the TLS provider
  * uses for validity, overflow above about 2.5 million hours.
  */
 const maxCaValidityHours = 175_200;
@@ -477,7 +477,7 @@ function hostIsCovered(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
-/** The app host and every host that carries a session route, as https origins with a trailing slash. */
+/** Lists the app host and every host that carries a session route, as https origins with a trailing slash. */
 function defaultReturnUrls(appHost: string, routes: readonly Route[]): string[] {
   const hosts = new Set([appHost, ...routes.filter((route) => route.access === "session").map((route) => route.host)]);
   return [...hosts].map((host) => `https://${host}/`);
@@ -551,10 +551,10 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
 const programNamespaces = new Set(["gateway", "identity", "auth"]);
 
 /**
- * Checks the application routes against the built-in ones: no reused name, no backend in the
- * program's own namespaces (reached only through the built-in routes, which keep the Kratos admin
- * API, the mail catcher and Oathkeeper's API off the public hosts), no prefix that would take over
- * the login pages or Kratos's public API, and no two backends that share one alias Service.
+ * Checks the application routes against the built-in ones: no reused name and no backend in the
+ * program's own namespaces, which only the built-in routes reach, so the Kratos admin API, the mail
+ * catcher and Oathkeeper's API stay off the public hosts. Also no prefix that would take over the
+ * login pages or Kratos's public API, and no two backends that share one alias Service.
  */
 function applicationRouteProblems(applicationRoutes: readonly Route[], builtIn: readonly Route[], appHost: string): string[] {
   const problems: string[] = [];

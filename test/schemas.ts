@@ -34,8 +34,8 @@ export function findSchemaDirectory(): string | undefined {
 const schemaDirectory = findSchemaDirectory();
 
 /**
- * Whether the schemas come from the download cache, which lacks the project-written access-rule
- * schema. Only then may a run under CI skip the rule-file check.
+ * Checks whether the schemas come from the download cache, which lacks the project-written
+ * access-rule schema. Only then may a run under CI skip the rule-file check.
  */
 export function schemasFromDownloadCache(): boolean {
   return schemaDirectory === schemaCacheDirectory;
