@@ -84,7 +84,7 @@ export const eksConfigKeys = {
   eksAcmeServer: { path: "tls.acmeServer", default: letsEncryptProductionServer },
   eksHostedZoneName: { path: "hostedZone.name", default: "" },
   eksHostedZoneId: { path: "hostedZone.id", default: "" },
-  eksDnsRecords: { path: "dnsRecords", default: true },
+  eksDnsRecords: { path: "dnsRecords", default: "auto" },
   eksReplicas: { path: "availability.replicas", default: 2 },
   eksGatewayMaxReplicas: { path: "availability.gatewayMaxReplicas", default: 6 },
 } as const;
@@ -130,8 +130,11 @@ export function eksSettingsFromConfig(values: Record<EksConfigKey, unknown>): Re
     // An ID without a name still passes the name through, so the schema reports the missing name.
     if (key === "eksHostedZoneName" && value === "" && values.eksHostedZoneId === "") continue;
     if (key === "eksHostedZoneId" && value === "") continue;
-    // true means "create records when a hosted zone is set", the schema's default.
-    if (key === "eksDnsRecords" && value === true) continue;
+    // "auto" creates records when a hosted zone is set, which is the schema's default.
+    if (key === "eksDnsRecords") {
+      if (value !== "auto") set(path, value === "on" ? true : value === "off" ? false : value);
+      continue;
+    }
     if (values.eksTlsMode === "provided" && (key === "eksTlsEmail" || key === "eksAcmeServer")) continue;
     set(path, value);
   }
@@ -306,7 +309,9 @@ export const eksSettingsSchema = z.preprocess(
       tls: tlsSchema,
       hostedZone: hostedZoneSchema.optional(),
       /** Whether to create Route 53 records for every host. Defaults to true when `hostedZone` is set. */
-      dnsRecords: z.boolean({ error: `must be true or false. ${setCommand("dnsRecords", true)}` }).optional(),
+      dnsRecords: z
+        .boolean({ error: `must be auto (records when eksHostedZoneName is set), on or off. ${setCommand("dnsRecords", "auto")}` })
+        .optional(),
       availability: strictObject(
         {
           replicas: count("availability.replicas", 2, 2, 20).default(2),
@@ -371,6 +376,13 @@ export function eksSettingsProblems(settings: EksSettings, context: EksSettingsC
     );
   }
 
+
+  if (settings.dnsRecords === true && hostedZone === undefined) {
+    problems.push(
+      'apigw:eksDnsRecords = "on": DNS records need a Route 53 hosted zone, but apigw:eksHostedZoneName is empty. ' +
+        `${setCommand("hostedZone.name", "example.com")}, or set eksDnsRecords to auto or off`,
+    );
+  }
 
   // cert-manager proves control of every host through DNS-01 in Route 53. HTTP-01 would need
   // cert-manager's solver Ingress to be served by Traefik, which only watches its own

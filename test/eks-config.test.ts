@@ -163,7 +163,21 @@ describe("EKS cross-key checks", () => {
   });
 
   it("turns DNS records off explicitly", () => {
-    expect(checkConfig({ ...eksBase, eksDnsRecords: false }, noSecrets).config?.eks?.dnsRecords).toBe(false);
+    expect(checkConfig({ ...eksBase, eksDnsRecords: "off" }, noSecrets).config?.eks?.dnsRecords).toBe(false);
+    expect(checkConfig({ ...eksBase, eksDnsRecords: "on" }, noSecrets).config?.eks?.dnsRecords).toBe(true);
+  });
+
+  it("rejects DNS records without zone", () => {
+    expect(problemsFor({ eksDnsRecords: "on", eksTlsMode: "provided", eksHostedZoneName: "" }, { ...noSecrets, providedCertificate: true })).toEqual([
+      'apigw:eksDnsRecords = "on": DNS records need a Route 53 hosted zone, but apigw:eksHostedZoneName is empty. ' +
+        "Run: pulumi config set eksHostedZoneName example.com, or set eksDnsRecords to auto or off",
+    ]);
+  });
+
+  it("rejects unknown DNS records value", () => {
+    expect(problemsFor({ eksDnsRecords: "yes" })).toEqual([
+      'apigw:eksDnsRecords = "yes": must be auto (records when eksHostedZoneName is set), on or off. Run: pulumi config set eksDnsRecords auto',
+    ]);
   });
 
   it("rejects letsencrypt without zone", () => {
