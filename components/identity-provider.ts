@@ -343,7 +343,8 @@ export class IdentityProvider extends pulumi.ComponentResource {
                 {
                   ...kratosContainerBase(kratos),
                   name: "migrate",
-                  // `-e` reads the DSN from the config files, `--yes` skips the confirmation prompt.
+                  // `-e` reads the DSN from the DSN environment variable or the config files, here the
+                  // mounted secrets.yml. `--yes` skips the confirmation prompt.
                   args: ["migrate", "sql", "up", "-e", "--yes", ...kratosConfigArgs()],
                   resources: resourceRequirements(100, 128),
                   // No probes: nothing sends traffic to this pod, and a liveness probe could kill
@@ -393,14 +394,18 @@ export class IdentityProvider extends pulumi.ComponentResource {
                   name: "kratos",
                   // Without --dev Kratos marks its cookies Secure. The courier runs in its own
                   // Deployment, so --watch-courier stays off here.
-                  args: ["serve", ...kratosConfigArgs()],
+                  // --sqa-opt-out stops the usage reports Kratos otherwise sends to Ory
+                  // (cmd/daemon/serve.go registers the flag with default false).
+                  args: ["serve", "--sqa-opt-out", ...kratosConfigArgs()],
                   ports: [
                     { name: "http-public", containerPort: kratosPublicPort, protocol: "TCP" },
                     { name: "http-admin", containerPort: kratosAdminPort, protocol: "TCP" },
                   ],
                   resources: resourceRequirements(100, 256),
-                  livenessProbe: { httpGet: { path: "/health/alive", port: "http-admin" }, periodSeconds: 10, failureThreshold: 5 },
-                  readinessProbe: { httpGet: { path: "/health/ready", port: "http-admin" }, periodSeconds: 5 },
+                  // The admin server redirects paths outside /admin to /admin/..., and its request log
+                  // skips only the /admin/health paths, so the probes use those directly.
+                  livenessProbe: { httpGet: { path: "/admin/health/alive", port: "http-admin" }, periodSeconds: 10, failureThreshold: 5 },
+                  readinessProbe: { httpGet: { path: "/admin/health/ready", port: "http-admin" }, periodSeconds: 5 },
                 },
               ],
             },

@@ -219,6 +219,9 @@ export function buildOathkeeperConfig(settings: OathkeeperConfigSettings): Recor
           enabled: true,
           config: {
             to: settings.loginUrl,
+            // NOTE: older Oathkeeper code builds return_to from X-Forwarded-Uri with the query
+            // inside the path, so `?` may arrive as %3F. Only URLs with a query string are
+            // affected; a deployment test should confirm the v26.2.0 behaviour.
             return_to_query_param: "return_to",
             // Only a browser without a valid session is redirected. Oathkeeper compares each media
             // type of the request's Accept header with this list (pipeline/errors/when.go), so

@@ -18,7 +18,8 @@ export interface GatewayExposure {
   readonly externalTrafficPolicy: "Local" | "Cluster";
   /**
    * Source ranges whose PROXY protocol header Traefik trusts. Set only when the load balancer
-   * sends PROXY protocol, because Traefik then rejects connections without the header.
+   * sends PROXY protocol. Traefik takes the client address from the header when a trusted source
+   * sends one, and still accepts connections without it.
    */
   readonly proxyProtocolTrustedIPs?: readonly string[];
 }

@@ -65,6 +65,9 @@ export function traefikArguments(settings: TraefikStaticSettings): string[] {
     "--accesslog=true",
     "--accesslog.format=json",
     // Request headers carry session cookies and ID tokens, so access logs never record them.
+    // NOTE: RequestPath still includes the query string, which may carry a Kratos recovery or
+    // verification code. Newer Traefik releases document an option to drop query parameters from
+    // the access log; it was not confirmed for v3.7.13.
     "--accesslog.fields.headers.defaultMode=drop",
     // The dashboard is reached only through an mtls IngressRoute to api@internal. `api.insecure`
     // would serve it without authentication on the traefik entry point.
@@ -145,7 +148,8 @@ export interface BackendService {
  * characters is shortened with a hash so two backends never share one.
  */
 export function backendAlias(backend: BackendService): string {
-  const name = `${backend.namespace}-${backend.service}`;
+  // Service names must start with a letter, and a namespace such as "2fa" starts with a digit.
+  const name = /^[a-z]/.test(backend.namespace) ? `${backend.namespace}-${backend.service}` : `ns-${backend.namespace}-${backend.service}`;
   if (name.length <= 63) {
     return name;
   }

@@ -592,3 +592,10 @@ describeWithSchemas("Gateway against upstream schemas", () => {
     });
   }
 });
+
+describe("backendAlias", () => {
+  it("starts aliases with a letter", () => {
+    expect(backendAlias({ namespace: "2fa", service: "api" })).toBe("ns-2fa-api");
+    expect(backendAlias({ namespace: "apps", service: "echo" })).toBe("apps-echo");
+  });
+});

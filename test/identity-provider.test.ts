@@ -336,8 +336,9 @@ describe("IdentityProvider", () => {
   it("probes Kratos on admin health", async () => {
     await deploy("health");
     const kratos = podSpec(one(deploymentType, "health-kratos")).containers[0];
-    expect(kratos.livenessProbe.httpGet).toEqual({ path: "/health/alive", port: "http-admin" });
-    expect(kratos.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: "http-admin" });
+    expect(kratos.livenessProbe.httpGet).toEqual({ path: "/admin/health/alive", port: "http-admin" });
+    expect(kratos.readinessProbe.httpGet).toEqual({ path: "/admin/health/ready", port: "http-admin" });
+    expect(kratos.args.slice(0, 2)).toEqual(["serve", "--sqa-opt-out"]);
   });
 
   it("gives UI separate server and browser URLs", async () => {
