@@ -20,16 +20,20 @@ import {
   kratosSessionCookieName,
 } from "./kratos-config";
 import type { Platform } from "./platform";
+import { createMailCatcher, mailCatcherPath, mailCatcherService, mailCatcherSmtpPort, mailCatcherWebPort } from "./mail-catcher";
 import { Postgres } from "./postgres";
 import { isDnsLabel, isHostname, type Route } from "./routes";
+import { createSelfServiceUi, selfServiceUiPort, selfServiceUiService } from "./self-service-ui";
 import { defaultImages, type ImageVersions } from "./versions";
 import {
   configHash,
   configHashAnnotation,
+  createDisruptionBudget,
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   restrictedPodSecurityLabels,
+  zoneSpread,
 } from "./workload";
 
 /** Destination of the Kratos courier's mail: the in-cluster catcher or an SMTP server. */
@@ -70,19 +74,9 @@ const catcherFromAddress = "no-reply@identity.invalid";
 // reason: the session check URL, the gateway routes and the courier's SMTP URI contain them.
 const kratosPublicService = "kratos-public";
 const kratosAdminService = "kratos-admin";
-const selfServiceUiService = "kratos-ui";
-const mailCatcherService = "mailpit";
 
-const selfServiceUiPort = 4455;
-const mailCatcherWebPort = 8025;
-const mailCatcherSmtpPort = 1025;
-/** Path on the admin host where the mail catcher UI is served, and its web root. */
-const mailCatcherPath = "/mail";
-
-/** UID of the `ory` user in the Kratos and self-service UI images (`USER 10000` in their Dockerfiles). */
+/** UID of the `ory` user in the Kratos image (`USER 10000` in its Dockerfile). */
 const oryUserId = 10000;
-/** Unprivileged UID for Mailpit, which writes only its temporary database under /tmp. */
-const mailCatcherUserId = 1000;
 
 /**
  * Returns the routes the IdentityProvider needs on the gateway. The function is pure, so stack
@@ -268,9 +262,9 @@ export class IdentityProvider extends pulumi.ComponentResource {
     const migration = this.createMigrationJob(name, ns, kratos, database.waitFor, inCluster);
     this.createKratosServe(name, args.platform, ns, kratos, migration, inCluster);
     this.createCourier(name, ns, kratos, migration, inCluster);
-    this.createSelfServiceUi(name, args, ns, namespaceName, images.kratosSelfServiceUi, inCluster);
+    createSelfServiceUi(name, args, ns, namespaceName, images.kratosSelfServiceUi, inCluster);
     if (useCatcher) {
-      this.createMailCatcher(name, ns, images.mailCatcher, inCluster);
+      createMailCatcher(name, ns, images.mailCatcher, inCluster);
     }
 
     this.namespace = ns;
@@ -442,7 +436,7 @@ export class IdentityProvider extends pulumi.ComponentResource {
       inCluster,
     );
 
-    this.createDisruptionBudget(`${name}-kratos`, platform, namespace, labels, inCluster);
+    createDisruptionBudget(`${name}-kratos`, platform, namespace, labels, inCluster);
   }
 
   /**
@@ -491,181 +485,6 @@ export class IdentityProvider extends pulumi.ComponentResource {
       { ...inCluster, dependsOn: [migration] },
     );
   }
-
-  private createSelfServiceUi(
-    name: string,
-    args: IdentityProviderArgs,
-    namespace: pulumi.Output<string>,
-    namespaceName: string,
-    image: string,
-    inCluster: pulumi.CustomResourceOptions,
-  ): void {
-    const labels = { "app.kubernetes.io/name": "kratos-selfservice-ui", "app.kubernetes.io/instance": name };
-    const cookieSecret = new random.RandomPassword(`${name}-ui-cookie-secret`, { length: 32, special: false }, { parent: this });
-    const csrfSecret = new random.RandomPassword(`${name}-ui-csrf-secret`, { length: 32, special: false }, { parent: this });
-
-    const secret = new k8s.core.v1.Secret(
-      `${name}-ui-secrets`,
-      {
-        metadata: { namespace, labels },
-        type: "Opaque",
-        stringData: { COOKIE_SECRET: cookieSecret.result, CSRF_COOKIE_SECRET: csrfSecret.result },
-      },
-      inCluster,
-    );
-    const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
-
-    new k8s.apps.v1.Deployment(
-      `${name}-ui`,
-      {
-        metadata: { namespace, labels },
-        spec: {
-          replicas: args.platform.availability.replicas,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels, annotations: { [configHashAnnotation]: configHash(cookieSecret.result, csrfSecret.result) } },
-            spec: {
-              securityContext: restrictedPodSecurityContext(oryUserId),
-              automountServiceAccountToken: false,
-              ...zoneSpread(args.platform, labels),
-              containers: [
-                {
-                  name: "ui",
-                  image,
-                  ports: [{ name: "http", containerPort: selfServiceUiPort, protocol: "TCP" }],
-                  // Variable names from the UI's src/index.ts and src/pkg/sdk/index.ts.
-                  env: [
-                    { name: "PORT", value: String(selfServiceUiPort) },
-                    // Server-side calls go straight to the Service. Links in the browser go
-                    // through the gateway.
-                    { name: "KRATOS_PUBLIC_URL", value: kratosInClusterPublicUrl(namespaceName) },
-                    { name: "KRATOS_BROWSER_URL", value: `https://${args.appHost}${kratosPublicPathPrefix}` },
-                    { name: "COOKIE_SECRET", valueFrom: fromSecret("COOKIE_SECRET") },
-                    { name: "CSRF_COOKIE_SECRET", valueFrom: fromSecret("CSRF_COOKIE_SECRET") },
-                    // npm, which the image may start the server with, writes its cache and logs
-                    // under HOME. The emptyDir below keeps the root filesystem read-only.
-                    { name: "HOME", value: "/tmp" },
-                    { name: "NPM_CONFIG_CACHE", value: "/tmp/.npm" },
-                  ],
-                  securityContext: restrictedContainerSecurityContext(),
-                  resources: resourceRequirements(50, 192),
-                  livenessProbe: { httpGet: { path: "/health/alive", port: "http" }, periodSeconds: 10, failureThreshold: 5 },
-                  readinessProbe: { httpGet: { path: "/health/ready", port: "http" }, periodSeconds: 5 },
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                },
-              ],
-              volumes: [{ name: "tmp", emptyDir: {} }],
-            },
-          },
-        },
-      },
-      inCluster,
-    );
-
-    // The gateway route for `/` names this Service.
-    new k8s.core.v1.Service(
-      `${name}-ui`,
-      {
-        metadata: { name: selfServiceUiService, namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: labels,
-          ports: [{ name: "http", port: selfServiceUiPort, targetPort: "http", protocol: "TCP" }],
-        },
-      },
-      inCluster,
-    );
-
-    this.createDisruptionBudget(`${name}-ui`, args.platform, namespace, labels, inCluster);
-  }
-
-  /**
-   * Runs Mailpit, which accepts the courier's SMTP and shows the mail on a web page. Messages
-   * live in a temporary database under /tmp and are lost when the pod restarts.
-   */
-  private createMailCatcher(name: string, namespace: pulumi.Output<string>, image: string, inCluster: pulumi.CustomResourceOptions): void {
-    const labels = { "app.kubernetes.io/name": "mailpit", "app.kubernetes.io/instance": name };
-    const probePath = (endpoint: string) => `${mailCatcherPath}/${endpoint}`;
-
-    new k8s.apps.v1.Deployment(
-      `${name}-mailpit`,
-      {
-        metadata: { namespace, labels },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              securityContext: restrictedPodSecurityContext(mailCatcherUserId),
-              automountServiceAccountToken: false,
-              containers: [
-                {
-                  name: "mailpit",
-                  image,
-                  ports: [
-                    { name: "http", containerPort: mailCatcherWebPort, protocol: "TCP" },
-                    { name: "smtp", containerPort: mailCatcherSmtpPort, protocol: "TCP" },
-                  ],
-                  env: [
-                    // The gateway forwards /mail unchanged, so Mailpit serves its UI, API and
-                    // probes (`<webroot>livez`, `<webroot>readyz`) under it.
-                    { name: "MP_WEBROOT", value: mailCatcherPath },
-                    { name: "MP_UI_BIND_ADDR", value: `0.0.0.0:${mailCatcherWebPort}` },
-                    { name: "MP_SMTP_BIND_ADDR", value: `0.0.0.0:${mailCatcherSmtpPort}` },
-                    { name: "MP_MAX_MESSAGES", value: "500" },
-                    // Keeps Mailpit from calling GitHub to look for new releases.
-                    { name: "MP_DISABLE_VERSION_CHECK", value: "true" },
-                  ],
-                  securityContext: restrictedContainerSecurityContext(),
-                  resources: resourceRequirements(20, 64),
-                  livenessProbe: { httpGet: { path: probePath("livez"), port: "http" }, periodSeconds: 10 },
-                  readinessProbe: { httpGet: { path: probePath("readyz"), port: "http" }, periodSeconds: 5 },
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                },
-              ],
-              volumes: [{ name: "tmp", emptyDir: {} }],
-            },
-          },
-        },
-      },
-      inCluster,
-    );
-
-    // The courier's SMTP URI and the gateway route name this Service.
-    new k8s.core.v1.Service(
-      `${name}-mailpit`,
-      {
-        metadata: { name: mailCatcherService, namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: labels,
-          ports: [
-            { name: "http", port: mailCatcherWebPort, targetPort: "http", protocol: "TCP" },
-            { name: "smtp", port: mailCatcherSmtpPort, targetPort: "smtp", protocol: "TCP" },
-          ],
-        },
-      },
-      inCluster,
-    );
-  }
-
-  private createDisruptionBudget(
-    logicalName: string,
-    platform: Platform,
-    namespace: pulumi.Output<string>,
-    labels: Record<string, string>,
-    inCluster: pulumi.CustomResourceOptions,
-  ): void {
-    if (!platform.availability.spreadAcrossZones) {
-      return;
-    }
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${logicalName}-pdb`,
-      { metadata: { namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
-      inCluster,
-    );
-  }
 }
 
 /** Inputs shared by every pod that runs the Kratos binary. */
@@ -704,18 +523,6 @@ function kratosContainerBase(kratos: KratosPodInputs): k8s.types.input.core.v1.C
       { name: "config", mountPath: kratosConfigDirectory, readOnly: true },
       { name: "secrets", mountPath: kratosSecretsDirectory, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
-    ],
-  };
-}
-
-/** Spreads replicas across zones when the platform sets spreadAcrossZones, and returns nothing otherwise. */
-function zoneSpread(platform: Platform, labels: Record<string, string>): Pick<k8s.types.input.core.v1.PodSpec, "topologySpreadConstraints"> {
-  if (!platform.availability.spreadAcrossZones) {
-    return {};
-  }
-  return {
-    topologySpreadConstraints: [
-      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
     ],
   };
 }

@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { Platform } from "./platform";
 
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -79,3 +80,33 @@ export function configHash(...contents: pulumi.Input<string>[]): pulumi.Output<s
  * pod this program creates meets it, so a pod that does not is rejected instead of running.
  */
 export const restrictedPodSecurityLabels = { "pod-security.kubernetes.io/enforce": "restricted" } as const;
+
+/** Spreads replicas across zones when the platform sets spreadAcrossZones, and returns nothing otherwise. */
+export function zoneSpread(platform: Platform, labels: Record<string, string>): Pick<k8s.types.input.core.v1.PodSpec, "topologySpreadConstraints"> {
+  if (!platform.availability.spreadAcrossZones) {
+    return {};
+  }
+  return {
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+    ],
+  };
+}
+
+/** Creates a PodDisruptionBudget that allows one pod down at a time, when the platform spreads pods across zones. */
+export function createDisruptionBudget(
+  logicalName: string,
+  platform: Platform,
+  namespace: pulumi.Output<string>,
+  labels: Record<string, string>,
+  inCluster: pulumi.CustomResourceOptions,
+): void {
+  if (!platform.availability.spreadAcrossZones) {
+    return;
+  }
+  new k8s.policy.v1.PodDisruptionBudget(
+    `${logicalName}-pdb`,
+    { metadata: { namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
+    inCluster,
+  );
+}

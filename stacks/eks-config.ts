@@ -351,7 +351,7 @@ export function isGravitonInstanceType(instanceType: string): boolean {
  */
 export function eksSettingsProblems(settings: EksSettings, context: EksSettingsContext): string[] {
   const problems: string[] = [];
-  const { nodes, network, database, tls, hostedZone } = settings;
+  const { nodes, database, tls, hostedZone } = settings;
 
   if (nodes.minSize > nodes.desiredSize || nodes.desiredSize > nodes.maxSize) {
     problems.push(
