@@ -5,9 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { kratosPublicPathPrefix, selfServiceUiPaths } from "../components/kratos-config";
-import { findRouteProblems, isHostname, pathIsUnderPrefix, type Route } from "../components/routes";
-import { backendAlias } from "../components/traefik-config";
+import { findRouteProblems, isHostname, type Route } from "../components/routes";
 import { defaultImages, type ImageVersions } from "../components/versions";
 import { builtInRoutes } from "./builtin-routes";
 import {
@@ -21,6 +19,7 @@ import {
   type EksSettings,
 } from "./eks-config";
 import { defaultKindNodeImage, kindClusterNamePattern, kindNodeImagePattern, type KindSettings } from "./kind";
+import { applicationRouteProblems, defaultReturnUrls, hostIsCovered, sessionCookieScopeProblems } from "./route-checks";
 import { parseRoute, parseStaff, type StaffEntry } from "./route-syntax";
 
 export type PlatformName = "kind" | "eks";
@@ -350,18 +349,7 @@ function checkParsedConfig(
   // NOTE: a public suffix such as co.uk passes this check, and browsers would drop the cookie.
   // Checking it needs the Public Suffix List.
 
-  // The browser sends the Kratos session cookie only to the host that set it, unless the cookie
-  // carries a Domain attribute. A session route on another host would then never see a session.
-  for (const route of applicationRoutes.filter((candidate) => candidate.access === "session")) {
-    const covered = cookieDomain === undefined ? route.host === raw.appHost : hostIsCovered(route.host, cookieDomain);
-    if (!covered) {
-      problems.push(
-        `apigw:routes entry "${route.name}": session route on host "${route.host}" would never receive the Kratos session cookie, ` +
-          `which is scoped to ${cookieDomain === undefined ? `"${raw.appHost}"` : `domain "${cookieDomain}"`}. ` +
-          `Move the route to "${raw.appHost}" or set apigw:cookieDomain to a domain that covers both hosts`,
-      );
-    }
-  }
+  problems.push(...sessionCookieScopeProblems(applicationRoutes, raw.appHost, cookieDomain));
 
   if (raw.platform === "eks") {
     for (const [key, host] of [["appHost", raw.appHost], ["adminHost", raw.adminHost]] as const) {
@@ -472,17 +460,6 @@ function eksKeyForIssue(path: string): string {
   }
 }
 
-/** Checks whether `host` is `domain` or a subdomain of it, as cookie domain matching does. */
-function hostIsCovered(host: string, domain: string): boolean {
-  return host === domain || host.endsWith(`.${domain}`);
-}
-
-/** Lists the app host and every host that carries a session route, as https origins with a trailing slash. */
-function defaultReturnUrls(appHost: string, routes: readonly Route[]): string[] {
-  const hosts = new Set([appHost, ...routes.filter((route) => route.access === "session").map((route) => route.host)]);
-  return [...hosts].map((host) => `https://${host}/`);
-}
-
 /**
  * Reads and checks the stack config. Throws one `pulumi.RunError` listing every problem, before
  * the program declares any resource.
@@ -545,56 +522,4 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
         }
       : {}),
   };
-}
-
-/** Namespaces the program deploys its own services into. Application routes may not point there. */
-const programNamespaces = new Set(["gateway", "identity", "auth"]);
-
-/**
- * Checks the application routes against the built-in ones: no reused name and no backend in the
- * program's own namespaces, which only the built-in routes reach, so the Kratos admin API, the mail
- * catcher and Oathkeeper's API stay off the public hosts. Also no prefix that would take over the
- * login pages or Kratos's public API, and no two backends that share one alias Service.
- */
-function applicationRouteProblems(applicationRoutes: readonly Route[], builtIn: readonly Route[], appHost: string): string[] {
-  const problems: string[] = [];
-  const builtInNames = new Set(builtIn.map((route) => route.name));
-  const reservedPrefixes = [kratosPublicPathPrefix, "/.ory", ...Object.values(selfServiceUiPaths)];
-
-  for (const route of applicationRoutes) {
-    const entry = `apigw:routes entry "${route.name}"`;
-    if (builtInNames.has(route.name)) {
-      problems.push(`${entry}: the name is taken by a built-in route. Choose another name`);
-    }
-    if (route.backend.kind === "service" && programNamespaces.has(route.backend.namespace)) {
-      problems.push(
-        `${entry}: backend namespace "${route.backend.namespace}" belongs to the program's own services, which are routed only by the built-in routes. ` +
-          "Deploy the backend in a namespace of its own",
-      );
-    }
-    if (route.host === appHost && route.pathPrefix !== "/") {
-      const shadowed = reservedPrefixes.find((prefix) => pathIsUnderPrefix(route.pathPrefix, prefix) || pathIsUnderPrefix(prefix, route.pathPrefix));
-      if (shadowed !== undefined) {
-        problems.push(`${entry}: path prefix "${route.pathPrefix}" overlaps "${shadowed}", which the login UI or Kratos serves on ${appHost}. Use another prefix`);
-      }
-    }
-  }
-
-  const backendsByAlias = new Map<string, string>();
-  for (const route of [...builtIn, ...applicationRoutes]) {
-    if (route.backend.kind !== "service") {
-      continue;
-    }
-    const alias = backendAlias(route.backend);
-    const backend = `${route.backend.namespace}/${route.backend.service}`;
-    const previous = backendsByAlias.get(alias);
-    if (previous !== undefined && previous !== backend) {
-      problems.push(
-        `apigw:routes entry "${route.name}": backend ${backend} and backend ${previous} would share the gateway alias Service "${alias}". ` +
-          "Rename one of the Services or namespaces",
-      );
-    }
-    backendsByAlias.set(alias, backend);
-  }
-  return problems;
 }
