@@ -453,6 +453,10 @@ export class Gateway extends pulumi.ComponentResource {
  * and watches the kinds below (docs/content/reference/dynamic-configuration/kubernetes-crd-rbac.yml,
  * without the Ingress, Node and Pod rules that other providers and OpenTelemetry need).
  * ConfigMaps contain CA certificates for ServersTransports.
+ *
+ * NOTE: a pull request to traefik/traefik makes the CRD provider write status conditions to its
+ * resources, which needs `update` on their `/status` subresources. Whether v3.7.13 ships it was not
+ * confirmed. Without the permission Traefik logs a warning and still routes.
  */
 export function traefikProviderRules(): k8s.types.input.rbac.v1.PolicyRule[] {
   return [
