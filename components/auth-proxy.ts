@@ -26,6 +26,8 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   restrictedPodSecurityLabels,
+  zoneSpread,
+  createDisruptionBudget,
 } from "./workload";
 
 export interface AuthProxyArgs {
@@ -106,7 +108,7 @@ export class AuthProxy extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "auth";
     const tokenTtl = args.tokenTtl ?? "10m";
     const image = args.image ?? defaultImages.oathkeeper;
-    const { replicas, spreadAcrossZones } = args.platform.availability;
+    const { replicas } = args.platform.availability;
     const inCluster = { parent: this, provider: args.platform.kubernetesProvider };
     const labels = { "app.kubernetes.io/name": "oathkeeper", "app.kubernetes.io/instance": name };
 
@@ -193,14 +195,7 @@ export class AuthProxy extends pulumi.ComponentResource {
         // Group-readable, because the files belong to root and the pod's fsGroup.
         { name: "jwks", secret: { secretName: keySetSecret.metadata.name, defaultMode: 0o440 } },
       ],
-      ...(spreadAcrossZones
-        ? {
-            // ScheduleAnyway, so a zone without free capacity delays no rollout.
-            topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
-            ],
-          }
-        : {}),
+      ...zoneSpread(args.platform, labels),
     };
 
     new k8s.apps.v1.Deployment(
@@ -223,18 +218,7 @@ export class AuthProxy extends pulumi.ComponentResource {
       inCluster,
     );
 
-    if (spreadAcrossZones) {
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-oathkeeper-pdb`,
-        {
-          metadata: { namespace: namespace.metadata.name, labels },
-          // maxUnavailable rather than minAvailable, so with one replica the budget still allows
-          // the eviction that a node drain needs.
-          spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-        },
-        inCluster,
-      );
-    }
+    createDisruptionBudget(`${name}-oathkeeper`, args.platform, namespace.metadata.name, labels, inCluster);
 
     // ClusterIP only, and no route leads here, because the decisions endpoint trusts the
     // X-Forwarded-* headers of whoever calls it.

@@ -4,7 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "./platform";
 import { isDnsLabel, isPathPrefix } from "./routes";
 import { defaultImages } from "./versions";
-import { configHash, configHashAnnotation, resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext, restrictedPodSecurityLabels } from "./workload";
+import {
+  configHash,
+  configHashAnnotation,
+  resourceRequirements,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  restrictedPodSecurityLabels,
+  zoneSpread,
+} from "./workload";
 
 /** Paths on the page's own host that the sample page links to or calls. */
 export interface SamplePagePaths {
@@ -120,7 +128,7 @@ export class SampleApps extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext(nginxUserId),
-              topologySpreadConstraints: zoneSpread(availability.spreadAcrossZones, spaLabels),
+              ...zoneSpread(args.platform, spaLabels),
               containers: [
                 {
                   name: "nginx",
@@ -169,7 +177,7 @@ export class SampleApps extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               securityContext: restrictedPodSecurityContext(echoUserId),
-              topologySpreadConstraints: zoneSpread(availability.spreadAcrossZones, echoLabels),
+              ...zoneSpread(args.platform, echoLabels),
               containers: [
                 {
                   name: "whoami",
@@ -244,13 +252,6 @@ function validateSampleAppsArgs(namespace: string, pagePaths: SamplePagePaths, i
       throw new pulumi.ResourceError("SampleApps got an empty image name. Set images.staticSite and images.echoApi or leave them out.", component);
     }
   }
-}
-
-function zoneSpread(spreadAcrossZones: boolean, labels: Record<string, string>): k8s.types.input.core.v1.TopologySpreadConstraint[] | undefined {
-  if (!spreadAcrossZones) {
-    return undefined;
-  }
-  return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }];
 }
 
 /** The sample page and the Content-Security-Policy that allows exactly its inline script and style. */
