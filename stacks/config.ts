@@ -487,6 +487,8 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
     const [namespace, key] = fullKey.split(":");
     if (namespace === config.name && key !== undefined && !knownKeys.has(key)) {
       problems.push(`${fullKey}: unknown key. Check the spelling against the keys declared in Pulumi.yaml`);
+    } else if (namespace !== undefined && namespace !== config.name && looksLikeTypoOf(namespace, config.name)) {
+      problems.push(`${fullKey}: unknown namespace "${namespace}". This project's keys start with "${config.name}:"`);
     }
   }
 
@@ -522,4 +524,25 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config()): StackCo
         }
       : {}),
   };
+}
+
+/**
+ * Checks whether a config namespace is a near miss of the project's, such as `apgw` or `Apigw`
+ * for `apigw`: equal ignoring case, or one edit away. Keys of other packages (`aws:region`) pass.
+ */
+function looksLikeTypoOf(namespace: string, project: string): boolean {
+  const a = namespace.toLowerCase();
+  const b = project.toLowerCase();
+  if (a === b) {
+    return true;
+  }
+  if (Math.abs(a.length - b.length) > 1) {
+    return false;
+  }
+  // One insertion, deletion or substitution, found by skipping the first differing character.
+  let index = 0;
+  while (index < Math.min(a.length, b.length) && a[index] === b[index]) {
+    index += 1;
+  }
+  return a.slice(index + 1) === b.slice(index + 1) || a.slice(index) === b.slice(index + 1) || a.slice(index + 1) === b.slice(index);
 }

@@ -204,6 +204,19 @@ describe("loadConfig", () => {
     expect(message).toContain('apigw:idTokenTtl = "soon"');
   });
 
+  it("rejects misspelt namespaces", () => {
+    pulumi.runtime.setAllConfig({ "apgw:routes": "[]", "Apigw:sampleApps": "true", "aws:region": "us-east-1" });
+    let message = "";
+    try {
+      loadConfig(new pulumi.Config("apigw"));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('apgw:routes: unknown namespace "apgw". This project\'s keys start with "apigw:"');
+    expect(message).toContain('Apigw:sampleApps: unknown namespace "Apigw"');
+    expect(message).not.toContain("aws:region");
+  });
+
   it("keeps secret values out of errors", () => {
     pulumi.runtime.setAllConfig(
       { "apigw:googleClientId": "x.apps.googleusercontent.com", "apigw:googleClientSecret": "hunter2-do-not-print", "apigw:mail": "pigeon" },
