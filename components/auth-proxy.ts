@@ -25,7 +25,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-  restrictedPodSecurityLabels,
+  createNamespace,
   zoneSpread,
   createDisruptionBudget,
 } from "./workload";
@@ -78,7 +78,7 @@ export const oathkeeperUserId = 65532;
 // RFC 6265 cookie-name characters (a token in RFC 9110 terms).
 const cookieNamePattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The audience goes into a Go template and a JSON string, so braces, quotes and spaces are excluded.
-const audiencePattern = /^[A-Za-z0-9._:/-]{1,256}$/;
+export const audiencePattern = /^[A-Za-z0-9._:/-]{1,256}$/;
 // The pattern that `mutators.id_token.config.ttl` must match in Oathkeeper's config schema.
 const ttlPattern = /^[0-9]+(ns|us|ms|s|m|h)$/;
 
@@ -112,17 +112,8 @@ export class AuthProxy extends pulumi.ComponentResource {
     const inCluster = { parent: this, provider: args.platform.kubernetesProvider };
     const labels = { "app.kubernetes.io/name": "oathkeeper", "app.kubernetes.io/instance": name };
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      {
-        metadata: {
-          // The decisions and JWKS URLs contain this name.
-          name: namespaceName,
-          labels: restrictedPodSecurityLabels,
-        },
-      },
-      inCluster,
-    );
+    // The decisions and JWKS URLs contain the namespace name.
+    const namespace = createNamespace(`${name}-ns`, namespaceName, inCluster);
 
     // ECDSA P-256 (ES256) rather than RSA: signatures of 64 bytes keep the Authorization header
     // short, and signing is cheaper on every request that misses the token cache.
@@ -221,7 +212,7 @@ export class AuthProxy extends pulumi.ComponentResource {
     createDisruptionBudget(`${name}-oathkeeper`, args.platform, namespace.metadata.name, labels, inCluster);
 
     // ClusterIP only, and no route leads here, because the decisions endpoint trusts the
-    // X-Forwarded-* headers of whoever calls it.
+    // X-Forwarded-* headers of any caller.
     // NOTE: every pod in the cluster can still reach it. A NetworkPolicy that admits only Traefik
     // (decisions) and the backends (JWKS) would narrow that.
     const service = new k8s.core.v1.Service(

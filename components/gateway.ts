@@ -28,7 +28,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-  restrictedPodSecurityLabels,
+  createNamespace,
 } from "./workload";
 
 export interface GatewayArgs {
@@ -110,12 +110,8 @@ export class Gateway extends pulumi.ComponentResource {
     // Gateway per cluster avoids the conflict.
     const crds = new k8s.yaml.v2.ConfigFile(`${name}-crds`, { file: traefikCrdUrl }, inCluster);
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      // The Service DNS name and every route's TLS option reference contain this name.
-      { metadata: { name: namespaceName, labels: { ...labels, ...restrictedPodSecurityLabels } } },
-      inCluster,
-    );
+    // The Service DNS name and every route's TLS option reference contain the namespace name.
+    const namespace = createNamespace(`${name}-ns`, namespaceName, inCluster, labels);
     const inNamespace = { ...inCluster, dependsOn: [namespace] };
     const customResourceOptions = { ...inCluster, dependsOn: [namespace, crds] };
 

@@ -32,7 +32,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-  restrictedPodSecurityLabels,
+  createNamespace,
   zoneSpread,
 } from "./workload";
 
@@ -155,11 +155,7 @@ export class IdentityProvider extends pulumi.ComponentResource {
 
     // The name is fixed because every in-cluster URL of Kratos contains it. Every pod here meets
     // the restricted Pod Security Standard, so the namespace enforces it.
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: namespaceName, labels: restrictedPodSecurityLabels } },
-      inCluster,
-    );
+    const namespace = createNamespace(`${name}-namespace`, namespaceName, inCluster);
     const ns = namespace.metadata.name;
 
     // Pods in other namespaces reach only the ports that routes and Oathkeeper use: the Kratos

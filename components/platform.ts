@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * How Traefik's Service is exposed outside the cluster.
+ * Exposure of Traefik's Service outside the cluster.
  *
  * kind maps host ports 80 and 443 onto fixed node ports. EKS puts a Network Load Balancer in TCP
  * mode in front, so Traefik terminates TLS and mTLS itself on both platforms.
@@ -25,9 +25,9 @@ export interface GatewayExposure {
 }
 
 /**
- * Where Kratos keeps its identities.
+ * Location of the database where Kratos keeps its identities.
  *
- * `in-cluster` asks the IdentityProvider to run its own Postgres StatefulSet. `external` hands it
+ * With `in-cluster`, the IdentityProvider runs its own Postgres StatefulSet. `external` hands it
  * a connection string for a database the platform manages, such as RDS.
  */
 export type IdentityDatabase =
@@ -39,7 +39,7 @@ export type IdentityDatabase =
     };
 
 /**
- * Where the certificate for public hostnames comes from.
+ * Source of the certificate for public hostnames.
  *
  * `issued-by-program` means the program signs one with its own development CA (kind).
  * `secret` means the platform fills a Kubernetes Secret of type `kubernetes.io/tls` in Traefik's
@@ -74,13 +74,13 @@ export interface Availability {
 export interface Platform {
   /** Provider for every Kubernetes object this program creates. */
   readonly kubernetesProvider: k8s.Provider;
-  /** How Traefik is reached from outside the cluster. */
+  /** Exposure of Traefik outside the cluster. */
   readonly gatewayExposure: GatewayExposure;
-  /** Where the identity database comes from. */
+  /** Source of the identity database. */
   readonly identityDatabase: IdentityDatabase;
   /** StorageClass for PersistentVolumeClaims, or undefined for the cluster's default class. */
   readonly storageClassName?: string;
-  /** Where the certificate for public hostnames comes from. */
+  /** Source of the certificate for public hostnames. */
   readonly publicCertificate: PublicCertificateSource;
   /** Replica counts and disruption settings. */
   readonly availability: Availability;

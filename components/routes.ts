@@ -4,10 +4,10 @@
  */
 
 /**
- * Who may reach a route.
+ * Access level of a route.
  *
  * - `public`: anyone, no authentication at the gateway.
- * - `session`: Traefik asks Oathkeeper, which needs a valid Kratos session and forwards an ID token.
+ * - `session`: Traefik calls Oathkeeper, which needs a valid Kratos session and forwards an ID token.
  * - `mtls`: staff only. The host requires a client certificate signed by the staff CA.
  */
 export type RouteAccess = "public" | "session" | "mtls";
@@ -191,7 +191,7 @@ export function findRouteProblems(routes: readonly Route[]): string[] {
 
   // Oathkeeper rejects a request that matches more than one access rule, so session routes on one
   // host must not nest. A public route may nest inside a session route, because Traefik sends its
-  // requests to the longer prefix and never asks Oathkeeper about them.
+  // requests to the longer prefix and never calls Oathkeeper for them.
   const sessionRoutes = routes.filter((route) => route.access === "session");
   for (const [index, outer] of sessionRoutes.entries()) {
     for (const inner of sessionRoutes.slice(index + 1)) {

@@ -10,7 +10,7 @@ import {
   resourceRequirements,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
-  restrictedPodSecurityLabels,
+  createNamespace,
   zoneSpread,
 } from "./workload";
 
@@ -90,17 +90,8 @@ export class SampleApps extends pulumi.ComponentResource {
     const inCluster = { parent: this, provider: args.platform.kubernetesProvider };
     const availability = args.platform.availability;
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      {
-        metadata: {
-          // Routes refer to the namespace by name, so the name is fixed.
-          name: namespaceName,
-          labels: restrictedPodSecurityLabels,
-        },
-      },
-      inCluster,
-    );
+    // Routes refer to the namespace by name.
+    const namespace = createNamespace(`${name}-ns`, namespaceName, inCluster);
     const namespaceOutput = namespace.metadata.name;
 
     const page = buildSamplePage(pagePaths);

@@ -124,7 +124,7 @@ export function traefikArguments(settings: TraefikStaticSettings): string[] {
   args.push(
     "--providers.kubernetescrd=true",
     // Traefik reads routing objects, Services and Secrets only in its own namespace, so it never
-    // holds read access to the Secrets of the identity or application namespaces. Backends in
+    // has read access to the Secrets of the identity or application namespaces. Backends in
     // other namespaces are reached through ExternalName Services there (see backendAlias).
     `--providers.kubernetescrd.namespaces=${settings.namespace}`,
     "--providers.kubernetescrd.allowExternalNameServices=true",

@@ -17,8 +17,8 @@ export const configHashAnnotation = "apigw.dev/config-hash";
  * Builds the container security context every workload here uses: non-root, no privilege
  * escalation, no capabilities and a read-only root filesystem.
  *
- * Pass `readOnlyRootFilesystem: false` only for an image that cannot run otherwise, and say why
- * at the call site.
+ * Pass `readOnlyRootFilesystem: false` only for an image that cannot run otherwise, and explain
+ * why in a comment at the call site.
  */
 export function restrictedContainerSecurityContext(options?: {
   readOnlyRootFilesystem?: boolean;
@@ -109,4 +109,17 @@ export function createDisruptionBudget(
     { metadata: { namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
     inCluster,
   );
+}
+
+/**
+ * Creates a namespace with a fixed name, because Service DNS names, URLs and routes contain it,
+ * and with {@link restrictedPodSecurityLabels}, so admission rejects any pod that breaks them.
+ */
+export function createNamespace(
+  logicalName: string,
+  name: string,
+  options: pulumi.CustomResourceOptions,
+  labels: Record<string, string> = {},
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(logicalName, { metadata: { name, labels: { ...labels, ...restrictedPodSecurityLabels } } }, options);
 }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { audiencePattern } from "../components/auth-proxy";
 import { findRouteProblems, isHostname, type Route } from "../components/routes";
 import { defaultImages, type ImageVersions } from "../components/versions";
 import { builtInRoutes } from "./builtin-routes";
@@ -82,8 +83,6 @@ export const imageConfigKeys: Record<string, keyof ImageVersions> = {
 // they make two deployments of one commit differ.
 const pinnedImage = /^[a-z0-9.-]+(?::[0-9]+)?(?:\/[a-z0-9._-]+)+(?::[A-Za-z0-9._-]{1,128})?(?:@sha256:[a-f0-9]{64})?$/;
 const ttlPattern = /^[1-9][0-9]*(s|m|h)$/;
-// The audience goes into Oathkeeper's claims template and a JSON string, as the AuthProxy checks.
-const audiencePattern = /^[A-Za-z0-9._:/-]{1,256}$/;
 const googleClientIdPattern = /^[A-Za-z0-9._-]+$/;
 /** Longest ID token lifetime accepted, in seconds. A stolen token stays valid this long. */
 const maxTokenTtlSeconds = 24 * 3600;

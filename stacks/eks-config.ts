@@ -132,7 +132,11 @@ export function eksSettingsFromConfig(values: Record<EksConfigKey, unknown>): Re
     if (key === "eksHostedZoneId" && value === "") continue;
     // "auto" creates records when a hosted zone is set, which is the schema's default.
     if (key === "eksDnsRecords") {
-      if (value !== "auto") set(path, value === "on" ? true : value === "off" ? false : value);
+      const records: Record<string, boolean> = { on: true, off: false };
+      if (value !== "auto") {
+        // Any other value goes to the schema as is, which rejects it with the allowed values.
+        set(path, typeof value === "string" && value in records ? records[value] : value);
+      }
       continue;
     }
     if (values.eksTlsMode === "provided" && (key === "eksTlsEmail" || key === "eksAcmeServer")) continue;

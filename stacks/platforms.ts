@@ -29,7 +29,7 @@ export function createPlatform(config: StackConfig): PlatformSelection {
       const eks = createEksPlatform("eks", config.eks!, hosts, config.eksSecrets ?? {});
       return {
         platform: eks.platform,
-        // The EKS platform knows its hosts already, because the certificate needs them first.
+        // The EKS platform got the hosts already, because the certificate needs them first.
         publishHostnames: (_hostnames, loadBalancerHostname) => eks.publishHostnames(loadBalancerHostname),
         outputs: eks.outputs,
       };

@@ -41,10 +41,11 @@ export function sessionCookieScopeProblems(applicationRoutes: readonly Route[], 
 const programNamespaces = new Set(["gateway", "identity", "auth"]);
 
 /**
- * Checks the application routes against the built-in ones: no reused name and no backend in the
- * program's own namespaces, which only the built-in routes reach, so the Kratos admin API, the mail
- * catcher and Oathkeeper's API stay off the public hosts. Also no prefix that would take over the
- * login pages or Kratos's public API, and no two backends that share one alias Service.
+ * Checks the application routes against the built-in ones. An application route must not reuse a
+ * built-in name or point into the program's own namespaces, which only the built-in routes reach.
+ * That keeps the Kratos admin API, the mail catcher and Oathkeeper's API off the public hosts. Its
+ * prefix must not take over the login pages or Kratos's public API, and no two backends may share
+ * one alias Service.
  */
 export function applicationRouteProblems(applicationRoutes: readonly Route[], builtIn: readonly Route[], appHost: string): string[] {
   const problems: string[] = [];

@@ -254,7 +254,12 @@ describe("Pulumi.yaml", () => {
   it("declares types matching defaults", () => {
     for (const [key, declaration] of Object.entries(project.config)) {
       const value = configDefaults[key];
-      const expected = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : typeof value;
+      let expected: string = typeof value;
+      if (Array.isArray(value)) {
+        expected = "array";
+      } else if (typeof value === "number") {
+        expected = "integer";
+      }
       expect({ key, type: declaration.type }).toEqual({ key, type: expected });
     }
   });

@@ -110,7 +110,7 @@ function newAjv(): Ajv {
 
 let oryAjv: Ajv | undefined;
 
-/** One Ajv instance that holds every Ory schema under its `$id`, so `$ref`s resolve offline. */
+/** Returns one Ajv instance that contains every Ory schema under its `$id`, so `$ref`s resolve offline. */
 function oryValidatorRegistry(): Ajv {
   if (oryAjv !== undefined) {
     return oryAjv;

@@ -45,9 +45,10 @@ function ofKind(objects: readonly KubernetesObject[], kind: string): KubernetesO
 }
 
 /**
- * Checks the IngressRoutes and access rules against the route list: one IngressRoute per route
- * with the route's match, forwardAuth exactly on session routes, the mTLS option on every route of
- * a host that has an mTLS route, one access rule per session route and no route to an internal port.
+ * Checks the IngressRoutes and access rules against the route list. Each route has one
+ * IngressRoute with its match, and forwardAuth exactly when it is a session route. Every route on
+ * an mTLS host uses the mTLS option. Each session route has one access rule, and no route reaches an
+ * internal port.
  */
 export function routingProblems(objects: readonly KubernetesObject[], routes: readonly Route[]): string[] {
   const problems: string[] = [];
